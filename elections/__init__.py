@@ -1,0 +1,42 @@
+"""The elections app: ``create_app`` is the only place an app is made."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from config import Config, selected_config
+from elections import audit, auth, cli, committee, database, errors, i18n, results, security, vote
+from elections.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(
+    config: type[Config] | None = None, overrides: dict[str, Any] | None = None
+) -> Flask:
+    """Build the app: settings, extensions, blueprints, error pages and commands."""
+    app = Flask(
+        __name__, template_folder=str(ROOT / "templates"), instance_path=str(ROOT / "instance")
+    )
+    app.config.from_object(config or selected_config())
+    app.config.update(overrides or {})
+    security.refuse_unsafe_production(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.school_timezone)
+
+    database.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
+    for blueprint in (auth.bp, vote.bp, committee.bp, audit.bp, results.bp):
+        app.register_blueprint(blueprint)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,13 @@
+"""Operator commands (``flask --app wsgi ...``): one module per group, registered here."""
+
+from flask import Flask
+
+from elections.cli import demo, roll, users
+
+COMMANDS = (users.user, roll.roll, demo.demo)
+
+
+def init_app(app: Flask) -> None:
+    """Attach every command group to the app's ``flask`` command."""
+    for command in COMMANDS:
+        app.cli.add_command(command)

@@ -1,0 +1,87 @@
+"""A made-up but realistic trilingual school: names, classes and shanyraks for the demo."""
+
+from __future__ import annotations
+
+import random
+
+from elections.roll_file import RollRow
+
+SHANYRAKS = (
+    "Алтай",
+    "Арал",
+    "Атырау",
+    "Байқоңыр",
+    "Жетісу",
+    "Қаратау",
+    "Көкшетау",
+    "Мұғалжар",
+    "Сарыарқа",
+    "Ұлытау",
+)
+GIVEN_NAMES = (
+    "Айару",
+    "Әли",
+    "Аружан",
+    "Нұрсұлтан",
+    "Томирис",
+    "Ерасыл",
+    "Дана",
+    "Алихан",
+    "Мадина",
+    "Санжар",
+    "Анастасия",
+    "Максим",
+    "Камила",
+    "Тимур",
+    "Арина",
+    "Данияр",
+    "Жанель",
+    "Ислам",
+    "Виктория",
+    "Абылай",
+    "Инкар",
+    "Артём",
+    "Амина",
+    "Бекзат",
+)
+FAMILY_NAMES = (
+    "Ахметов",
+    "Серікбаев",
+    "Жұмабек",
+    "Иванов",
+    "Нұрланов",
+    "Смагулов",
+    "Ким",
+    "Оспанов",
+    "Петров",
+    "Тоқтаров",
+    "Бекова",
+    "Қасымова",
+    "Әбдірахман",
+    "Ли",
+)
+GRADES = (7, 8, 9, 10, 11)
+CLASS_LETTERS = ("А", "Ә", "Б")
+STUDENTS_PER_CLASS = 20
+
+
+def demo_roll(rng: random.Random) -> list[RollRow]:
+    """About 300 students in grades 7-11, three classes each, spread across the shanyraks."""
+    rows = []
+    number = 700_001
+    for grade in GRADES:
+        for letter in CLASS_LETTERS:
+            for _ in range(STUDENTS_PER_CLASS):
+                name = f"{rng.choice(FAMILY_NAMES)} {rng.choice(GIVEN_NAMES)}"
+                rows.append(
+                    RollRow(
+                        line=len(rows) + 2,
+                        student_number=str(number),
+                        full_name=name,
+                        grade=grade,
+                        class_name=f"{grade}{letter}",
+                        shanyrak=SHANYRAKS[(number * 7) % len(SHANYRAKS)],
+                    )
+                )
+                number += 1
+    return rows

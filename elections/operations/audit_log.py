@@ -1,0 +1,110 @@
+"""Append to the hash-chained audit log inside the caller's transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import insert, select, update
+
+from elections.domain import audit_chain
+from elections.extensions import db
+from elections.models import AuditEvent, AuditHead
+
+HEAD_ID = 1
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something, and from where: what every audit entry names."""
+
+    name: str | None
+    role: str | None
+    client_addr: str | None = None
+
+
+SYSTEM = Actor(name="system", role=None)
+
+
+def record(
+    actor: Actor,
+    action: str,
+    *,
+    object_type: str | None = None,
+    object_id: object = None,
+    election_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> audit_chain.AuditEntry:
+    """Append one entry, serialised on the locked chain head, in the current transaction.
+
+    The head row is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite holds the
+    write lock from BEGIN IMMEDIATE), so two appends can never take the same
+    sequence number or fork the chain. Call it last in an operation, to hold the
+    lock for as short a time as possible.
+    """
+    session = db.session
+    seq, prev_hash = session.execute(
+        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID).with_for_update()
+    ).one()
+    entry = audit_chain.make_entry(
+        prev=audit_chain.ChainHead(seq=seq, hash=prev_hash),
+        occurred_at=audit_chain.format_time(datetime.now(UTC)),
+        actor=actor.name,
+        actor_role=actor.role,
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        election_id=election_id,
+        details=details or {},
+        client_addr=actor.client_addr,
+        key=hmac_key(),
+    )
+    session.execute(insert(AuditEvent).values(**entry_columns(entry)))
+    session.execute(
+        update(AuditHead).where(AuditHead.id == HEAD_ID).values(seq=entry.seq, hash=entry.hash)
+    )
+    return entry
+
+
+def hmac_key() -> bytes | None:
+    """The chain key kept outside the database, if the deployment configured one."""
+    key = current_app.config.get("AUDIT_HMAC_KEY")
+    return key.encode() if key else None
+
+
+def entry_columns(entry: audit_chain.AuditEntry) -> dict[str, Any]:
+    """The row that stores one chain entry."""
+    return {
+        "seq": entry.seq,
+        "occurred_at": entry.occurred_at,
+        "actor": entry.actor,
+        "actor_role": entry.actor_role,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "election_id": entry.election_id,
+        "details": dict(entry.details),
+        "client_addr": entry.client_addr,
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }
+
+
+def stored_entry(row: AuditEvent) -> audit_chain.AuditEntry:
+    """Rebuild the chain entry a stored row claims to be, for verification."""
+    return audit_chain.AuditEntry(
+        seq=row.seq,
+        occurred_at=row.occurred_at,
+        actor=row.actor,
+        actor_role=row.actor_role,
+        action=row.action,
+        object_type=row.object_type,
+        object_id=row.object_id,
+        election_id=row.election_id,
+        details=row.details,
+        client_addr=row.client_addr,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )

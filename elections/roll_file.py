@@ -1,0 +1,263 @@
+"""Read a student roll from CSV (any spreadsheet's flavour) or XLSX into checked rows.
+
+Columns, by header (case and spaces ignored; Russian and Kazakh names accepted):
+
+================  ==============================================
+student_number    номер, № / оқушы нөмірі
+full_name         фио, имя / аты-жөні
+grade             параллель, класс (число) / сынып (сан), 1-12
+class             буква класса... : the class, e.g. ``10A`` or ``10А``
+shanyrak          шанырак / шаңырақ (house)
+================  ==============================================
+
+Every bad row is reported with its line number, and one bad row means the
+whole file is refused: a roll is imported entirely or not at all.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+
+HEADER_ALIASES = {
+    "student_number": {
+        "student_number",
+        "number",
+        "student_no",
+        "id",
+        "номер",
+        "№",
+        "нөмір",
+        "оқушы_нөмірі",
+    },
+    "full_name": {"full_name", "name", "фио", "имя", "аты-жөні", "аты_жөні", "толық_аты"},
+    "grade": {"grade", "параллель", "сынып_саны", "grade_level"},
+    "class": {"class", "class_name", "класс", "сынып"},
+    "shanyrak": {"shanyrak", "house", "шанырак", "шаңырақ"},
+}
+MAX_NAME = 200
+MAX_NUMBER = 64
+MAX_SHANYRAK = 64
+MAX_CLASS = 16
+
+
+class RollProblem(StrEnum):
+    """Why a roll file or one of its rows was refused."""
+
+    unreadable = "unreadable"
+    missing_columns = "missing-columns"
+    missing_field = "missing-field"
+    bad_grade = "bad-grade"
+    class_grade_mismatch = "class-grade-mismatch"
+    duplicate_number = "duplicate-number"
+    too_long = "too-long"
+    bad_characters = "bad-characters"
+    empty = "empty"
+    staff_account = "staff-account"
+
+
+@dataclass(frozen=True)
+class RollRow:
+    """One student as the file describes them."""
+
+    line: int
+    student_number: str
+    full_name: str
+    grade: int
+    class_name: str
+    shanyrak: str
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A refused row (or file, at line 0), with what was wrong."""
+
+    line: int
+    problem: RollProblem
+    column: str | None = None
+    value: str | None = None
+
+
+class RollFileError(Exception):
+    """The file was refused; ``errors`` lists every problem found, by line."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(f"{len(errors)} problem(s) in the roll file")
+        self.errors = errors
+
+
+def parse_roll(data: bytes, filename: str = "") -> list[RollRow]:
+    """Parse and check a whole roll file, raising ``RollFileError`` with every problem found."""
+    if filename.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04":
+        records = _xlsx_records(data)
+    else:
+        records = _csv_records(data)
+    header, *body = _non_blank(records)
+    columns = _map_header(header[1])
+    rows, errors, first_line = [], [], {}
+    for line, cells in body:
+        row = _check_row(line, cells, columns, errors)
+        if row is None:
+            continue
+        key = row.student_number.casefold()
+        if key in first_line:
+            errors.append(
+                RowError(
+                    line,
+                    RollProblem.duplicate_number,
+                    "student_number",
+                    f"{row.student_number} (line {first_line[key]})",
+                )
+            )
+            continue
+        first_line[key] = line
+        rows.append(row)
+    if errors:
+        raise RollFileError(errors)
+    if not rows:
+        raise RollFileError([RowError(0, RollProblem.empty)])
+    return rows
+
+
+def _csv_records(data: bytes) -> list[tuple[int, list[str]]]:
+    """Decode UTF-8 (with or without BOM) and sniff comma, semicolon or tab separators."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RollFileError([RowError(0, RollProblem.unreadable, value="encoding")]) from None
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((";", ",", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return [(reader.line_num, row) for row in reader]
+    except csv.Error:
+        raise RollFileError([RowError(reader.line_num, RollProblem.unreadable)]) from None
+
+
+def _xlsx_records(data: bytes) -> list[tuple[int, list[str]]]:
+    """Read the first sheet of a workbook; numbers written as 7.0 come back as 7."""
+    from openpyxl import load_workbook
+
+    try:
+        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+    except Exception:
+        raise RollFileError([RowError(0, RollProblem.unreadable, value="xlsx")]) from None
+    return [
+        (number, [_xlsx_cell(value) for value in row])
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+    ]
+
+
+def _xlsx_cell(value: object) -> str:
+    """Show a spreadsheet cell as the text a person typed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _non_blank(records: Iterable[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+    """Drop rows with nothing in them; refuse a file with no header."""
+    kept = [(line, cells) for line, cells in records if any(c.strip() for c in cells)]
+    if not kept:
+        raise RollFileError([RowError(0, RollProblem.empty)])
+    return kept
+
+
+def _header_key(text: str) -> str:
+    """Fold a header cell so 'Full name', 'full_name' and ' FULL NAME ' agree."""
+    return "_".join(unicodedata.normalize("NFC", text).strip().casefold().split())
+
+
+def _map_header(header: list[str]) -> dict[str, int]:
+    """Find each required column's index, or refuse the file naming the missing ones."""
+    positions: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        key = _header_key(cell)
+        for column, aliases in HEADER_ALIASES.items():
+            if key in aliases and column not in positions:
+                positions[column] = index
+    missing = [column for column in HEADER_ALIASES if column not in positions]
+    if missing:
+        raise RollFileError([RowError(1, RollProblem.missing_columns, value=", ".join(missing))])
+    return positions
+
+
+def _clean(text: str) -> str:
+    """Normalise Unicode and spaces; what remains must be printable."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def _is_printable(text: str) -> bool:
+    """Refuse control characters and bidirectional overrides that could disguise a name."""
+    return not any(unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn"} for ch in text)
+
+
+def _check_row(
+    line: int, cells: list[str], columns: dict[str, int], errors: list[RowError]
+) -> RollRow | None:
+    """Validate one row, appending its problems to ``errors``."""
+    values = {
+        column: _clean(cells[index]) if index < len(cells) else ""
+        for column, index in columns.items()
+    }
+    found = len(errors)
+    limits = {
+        "student_number": MAX_NUMBER,
+        "full_name": MAX_NAME,
+        "class": MAX_CLASS,
+        "shanyrak": MAX_SHANYRAK,
+    }
+    for column, value in values.items():
+        if not value:
+            errors.append(RowError(line, RollProblem.missing_field, column))
+        elif not _is_printable(value):
+            errors.append(
+                RowError(
+                    line,
+                    RollProblem.bad_characters,
+                    column,
+                    value.encode("unicode_escape").decode(),
+                )
+            )
+        elif column in limits and len(value) > limits[column]:
+            errors.append(RowError(line, RollProblem.too_long, column))
+    grade = _grade(values["grade"])
+    if values["grade"] and grade is None:
+        errors.append(RowError(line, RollProblem.bad_grade, "grade", values["grade"]))
+    if len(errors) > found:
+        return None
+    class_name = _class_name(values["class"])
+    leading = "".join(_leading_digits(class_name))
+    if leading and int(leading) != grade:
+        errors.append(RowError(line, RollProblem.class_grade_mismatch, "class", class_name))
+        return None
+    return RollRow(
+        line, values["student_number"], values["full_name"], grade, class_name, values["shanyrak"]
+    )
+
+
+def _class_name(text: str) -> str:
+    """A class as shown: capitals and no spaces ("10 а" → "10А"); letters keep their script."""
+    return "".join(unicodedata.normalize("NFKC", text).upper().split())
+
+
+def _grade(text: str) -> int | None:
+    """A grade is a whole number from 1 to 12 written in ASCII digits."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if 1 <= value <= 12 else None
+
+
+def _leading_digits(text: str) -> Iterator[str]:
+    """The digits a class name starts with ('10' of '10А')."""
+    for ch in text:
+        if not (ch.isascii() and ch.isdigit()):
+            return
+        yield ch

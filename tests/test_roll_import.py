@@ -1,0 +1,167 @@
+"""Importing the student roll: formats, re-imports, deactivation, and refusals by line."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from elections.extensions import db
+from elections.models import AuditEvent, User
+from elections.roll_file import RollFileError, RollProblem, parse_roll
+from tests.conftest import make_staff, post_form
+
+HEADER = "student_number,full_name,grade,class,shanyrak\n"
+GOOD = HEADER + (
+    "1001,Айгерім Нұрланқызы,10,10А,Алтай\n"
+    "1002,Иван Петров,10,10А,Арал\n"
+    "1003,Aru Serik,11,11B,Жетісу\n"
+)
+
+
+def students() -> dict[str, User]:
+    """Every student on the roll by number."""
+    return {u.username: u for u in db.session.scalars(select(User).where(User.role == "student"))}
+
+
+def import_via_cli(runner, tmp_path, content: bytes, *extra: str, name: str = "roll.csv"):
+    """Run ``flask roll import`` on a file with the given bytes."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    return runner.invoke(args=["roll", "import", str(path), *extra])
+
+
+def test_good_file_adds_every_student(app, runner, tmp_path):
+    result = import_via_cli(runner, tmp_path, GOOD.encode())
+    assert result.exit_code == 0, result.output
+    assert "added=3 updated=0 unchanged=0 deactivated=0" in result.output
+    roll = students()
+    assert roll["1001"].full_name == "Айгерім Нұрланқызы"
+    assert (roll["1001"].grade, roll["1001"].class_name, roll["1001"].shanyrak) == (
+        10,
+        "10А",
+        "Алтай",
+    )
+    assert roll["1003"].class_name == "11B"
+    actions = db.session.scalars(select(AuditEvent.action)).all()
+    assert actions == ["roll-imported"]
+
+
+def test_bom_and_semicolons_from_a_russian_spreadsheet(app, runner, tmp_path):
+    content = (
+        "\ufeffstudent_number;full_name;grade;class;shanyrak\r\n2001;Ким Анастасия;9;9б;Арал\r\n"
+    )
+    result = import_via_cli(runner, tmp_path, content.encode("utf-8"))
+    assert result.exit_code == 0, result.output
+    student = students()["2001"]
+    assert student.full_name == "Ким Анастасия"
+    assert student.class_name == "9Б"  # class letters are normalised to capitals
+
+
+def test_russian_and_kazakh_headers_are_understood():
+    rows = parse_roll(
+        "Номер;ФИО;Параллель;Класс;Шанырак\n3001;Оспанов Ерасыл;8;8Ә;Ұлытау\n".encode()
+    )
+    assert rows[0].student_number == "3001"
+    assert rows[0].class_name == "8Ә"
+
+
+def test_xlsx_workbook(app, runner, tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["student_number", "full_name", "grade", "class", "shanyrak"])
+    sheet.append([4001, "Тоқтаров Бекзат", 7, "7А", "Қаратау"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = import_via_cli(runner, tmp_path, buffer.getvalue(), name="roll.xlsx")
+    assert result.exit_code == 0, result.output
+    assert students()["4001"].grade == 7
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("1004,,10,10A,Алтай", RollProblem.missing_field),
+        ("1004,Name,13,13A,Алтай", RollProblem.bad_grade),
+        ("1004,Name,ten,10A,Алтай", RollProblem.bad_grade),
+        ("1004,Name,10,11A,Алтай", RollProblem.class_grade_mismatch),
+        ("1001,Name,10,10A,Алтай", RollProblem.duplicate_number),
+        ("1004,Evil\u202eName,10,10A,Алтай", RollProblem.bad_characters),
+        ("1004,Name\x00,10,10A,Алтай", RollProblem.bad_characters),
+    ],
+)
+def test_one_bad_row_refuses_the_whole_file_naming_its_line(app, runner, tmp_path, line, problem):
+    content = GOOD + "1005,Fine Student,10,10A,Алтай\n" + line + "\n"
+    with pytest.raises(RollFileError) as refused:
+        parse_roll(content.encode())
+    assert [(e.line, e.problem) for e in refused.value.errors] == [(6, problem)]
+    result = import_via_cli(runner, tmp_path, content.encode())
+    assert result.exit_code != 0
+    assert "Line 6:" in result.output
+    assert students() == {}
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
+def test_missing_columns_are_named():
+    with pytest.raises(RollFileError) as refused:
+        parse_roll(b"student_number,full_name,grade\n1,A,10\n")
+    assert refused.value.errors[0].problem == RollProblem.missing_columns
+    assert refused.value.errors[0].value == "class, shanyrak"
+
+
+def test_reimport_is_idempotent_and_updates_by_number(app, runner, tmp_path):
+    import_via_cli(runner, tmp_path, GOOD.encode())
+    again = import_via_cli(runner, tmp_path, GOOD.encode())
+    assert "added=0 updated=0 unchanged=3 deactivated=0" in again.output
+    moved = GOOD.replace("1002,Иван Петров,10,10А,Арал", "1002,Иван Петров,10,10Б,Арал")
+    result = import_via_cli(runner, tmp_path, moved.encode())
+    assert "added=0 updated=1 unchanged=2 deactivated=0" in result.output
+    assert students()["1002"].class_name == "10Б"
+    assert db.session.scalar(select(func.count()).select_from(User)) == 3
+
+
+def test_deactivation_only_on_request(app, runner, tmp_path):
+    import_via_cli(runner, tmp_path, GOOD.encode())
+    shorter = HEADER + "1001,Айгерім Нұрланқызы,10,10А,Алтай\n"
+    kept = import_via_cli(runner, tmp_path, shorter.encode())
+    assert "deactivated=0" in kept.output
+    assert all(s.active for s in students().values())
+    result = import_via_cli(runner, tmp_path, shorter.encode(), "--deactivate-missing")
+    assert "added=0 updated=0 unchanged=1 deactivated=2" in result.output
+    roll = students()
+    assert roll["1001"].active
+    assert not roll["1002"].active
+    assert not roll["1003"].active
+    back = import_via_cli(runner, tmp_path, GOOD.encode())
+    assert "updated=2" in back.output
+    assert students()["1002"].active
+
+
+def test_student_number_clashing_with_staff_is_refused(app, runner, tmp_path):
+    make_staff("committee", username="1002")
+    result = import_via_cli(runner, tmp_path, GOOD.encode())
+    assert result.exit_code != 0
+    assert students() == {}
+
+
+def test_committee_uploads_a_roll_in_the_browser(app, staff_client):
+    browser, _user = staff_client("committee")
+    data = {"file": (io.BytesIO(GOOD.encode()), "roll.csv")}
+    response = post_form(browser, "/committee/roll", data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    page = browser.get("/committee/roll").get_data(as_text=True)
+    assert "3 added" in page
+    assert "Иван Петров" in page
+
+
+def test_browser_upload_of_a_bad_file_lists_lines_and_keeps_nothing(app, staff_client):
+    browser, _user = staff_client("committee")
+    bad = GOOD + "1004,Name,14,14A,Алтай\n"
+    data = {"file": (io.BytesIO(bad.encode()), "roll.csv")}
+    response = post_form(browser, "/committee/roll", data, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Line 5:" in page
+    assert students() == {}

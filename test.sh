@@ -16,7 +16,7 @@ python -m pytest -n 2 -p no:cacheprovider "$@"
 
 if url="$(scripts/pg-test-server start 2>/dev/null)"; then
   echo "== test suite on PostgreSQL =="
-  TEST_DATABASE_URL="$url" python -m pytest -p no:cacheprovider -m "not browser" "$@"
+  TEST_DATABASE_URL="$url" python -m pytest -n 2 -p no:cacheprovider -m "not browser" "$@"
 elif [[ "${REQUIRE_FULL_SUITE:-}" == 1 ]]; then
   echo "PostgreSQL is required for the full suite but could not be started" >&2
   exit 1

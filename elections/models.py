@@ -138,14 +138,12 @@ class Election(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     published_head_seq: Mapped[int | None] = mapped_column(Integer)
     published_head_hash: Mapped[str | None] = mapped_column(String(64))
-    runoff_of_id: Mapped[int | None] = mapped_column(ForeignKey("position.id", use_alter=True))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     positions: Mapped[list[Position]] = relationship(
         back_populates="election",
         order_by="Position.sort_order, Position.id",
         cascade="all, delete-orphan",
-        foreign_keys="Position.election_id",
     )
 
     @property
@@ -194,9 +192,7 @@ class Position(db.Model):
     endorsements_required: Mapped[int] = mapped_column(Integer, default=0)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
 
-    election: Mapped[Election] = relationship(
-        back_populates="positions", foreign_keys=[election_id]
-    )
+    election: Mapped[Election] = relationship(back_populates="positions")
     candidates: Mapped[list[Candidate]] = relationship(
         back_populates="position", order_by="Candidate.name", cascade="all, delete-orphan"
     )
@@ -367,6 +363,15 @@ class Lot(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class Runoff(db.Model):
+    """A runoff election created from a tied or inconclusive position."""
+
+    election_id: Mapped[int] = mapped_column(
+        ForeignKey("election.id", ondelete="CASCADE"), primary_key=True
+    )
+    source_position_id: Mapped[int] = mapped_column(ForeignKey("position.id"))
+
+
 class PublishedResult(db.Model):
     """The result of a position as published, so any later change is detectable."""
 
@@ -413,4 +418,23 @@ event.listen(
     AuditHead.__table__,
     "after_create",
     DDL(f"INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '{GENESIS_HASH}')"),  # noqa: S608
+)
+
+# On PostgreSQL the log is append-only for everyone but a superuser who deliberately
+# switches triggers off: UPDATE, DELETE and TRUNCATE of audit rows raise an error.
+AUDIT_APPEND_ONLY_SQL = """
+CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_event is append-only (%% refused)', TG_OP;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON audit_event
+    FOR EACH ROW EXECUTE FUNCTION audit_event_append_only();
+CREATE TRIGGER audit_event_no_truncate BEFORE TRUNCATE ON audit_event
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_event_append_only();
+"""
+event.listen(
+    AuditEvent.__table__,
+    "after_create",
+    DDL(AUDIT_APPEND_ONLY_SQL).execute_if(dialect="postgresql"),
 )

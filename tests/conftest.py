@@ -7,6 +7,7 @@ turns any skip for a missing PostgreSQL or Chromium into a failure.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterator
@@ -16,7 +17,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from werkzeug.security import generate_password_hash
 
 from config import TestingConfig
@@ -41,9 +43,26 @@ def require(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+@functools.cache
+def postgres_worker_url() -> str:
+    """This test process's own PostgreSQL database, rebuilt from the models once per run.
+
+    Parallel workers (pytest-xdist) each get a database of their own.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    url = make_url(TEST_DATABASE_URL)
+    name = f"{url.database}_{worker}"
+    admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 def database_url(tmp_path: Path) -> str:
-    """A fresh SQLite file per test, or the shared PostgreSQL test database."""
-    return TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.db'}"
+    """A fresh SQLite file per test, or this worker's PostgreSQL database."""
+    return postgres_worker_url() if ON_POSTGRES else f"sqlite:///{tmp_path / 'test.db'}"
 
 
 def reset_database() -> None:
@@ -51,6 +70,8 @@ def reset_database() -> None:
     db.create_all()
     if ON_POSTGRES:
         tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        # The audit log refuses TRUNCATE; a superuser may switch its triggers off.
+        db.session.execute(text("SET LOCAL session_replication_role = replica"))
         db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.session.execute(
             text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :genesis)"),

@@ -1,0 +1,411 @@
+"""The pure verification core: every check, and each kind of tampering named where it happened."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+
+import pytest
+
+from elections.domain import codes, counting
+from elections.domain.audit_chain import ChainHead, ChainProblem, format_time, make_entry
+from elections.domain.ballot import encode_ballot, seal_digest
+from elections.domain.verification import (
+    BallotRecord,
+    CandidateRecord,
+    CheckKind,
+    ElectionRecord,
+    LotRecord,
+    PositionRecord,
+    Problem,
+    SealRecord,
+    Status,
+    describe,
+    result_digest,
+    results_detail,
+    verify,
+)
+
+T0 = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
+KEY = b"kept-outside-the-database"
+ELECTION = 7
+SINGLE, RANKED = 70, 71
+
+
+def ballots_of(position_id: int, choices: list[tuple], seed: int = 1) -> tuple[BallotRecord, ...]:
+    """Ballots with random-looking ids and real tracking codes, sorted by id as exported."""
+    rng = random.Random(seed)
+    made = [
+        BallotRecord(f"{rng.getrandbits(64):016x}", encode_ballot(c), codes.new_tracking_code(rng))
+        for c in choices
+    ]
+    return tuple(sorted(made, key=lambda b: b.id))
+
+
+def sealed(position_id: int, ballots: tuple[BallotRecord, ...]) -> SealRecord:
+    """The seal the closing would record over these ballots."""
+    return SealRecord(len(ballots), seal_digest(position_id, [(b.id, b.choices) for b in ballots]))
+
+
+def position(
+    pid: int,
+    method: str,
+    candidates: tuple[int, ...],
+    choices: list[tuple],
+    *,
+    seats: int = 1,
+    lots: tuple[LotRecord, ...] = (),
+    published: bool = True,
+) -> PositionRecord:
+    """A position as exported: ballots, seal, participation and (when published) its result."""
+    ballots = ballots_of(pid, choices, seed=pid)
+    tally = counting.count(
+        method,
+        candidates,
+        [tuple(c) for c in choices],
+        seats=seats,
+        lots=[lot.drawn_order for lot in lots],
+        threshold=Fraction(1, 2),
+    )
+    return PositionRecord(
+        id=pid,
+        title=f"Position {pid}",
+        method=method,
+        seats=seats,
+        allow_blank=True,
+        threshold_percent=50,
+        candidates=tuple(CandidateRecord(c, f"Candidate {c}") for c in candidates),
+        participation=len(choices),
+        ballots=ballots,
+        seal=sealed(pid, ballots),
+        lots=lots,
+        result=counting.result_to_dict(tally) if published else None,
+    )
+
+
+def seal_entry_details(positions: list[PositionRecord]) -> dict:
+    """What ``operations.lifecycle`` records as ``ballot-box-sealed``."""
+    return {
+        "positions": [
+            {"position_id": p.id, "ballots": p.seal.ballot_count, "digest": p.seal.digest}
+            for p in positions
+        ]
+    }
+
+
+def log_of(actions: list[tuple[str, int | None, dict]], key: bytes | None = None) -> list:
+    """A valid chain of entries, one per (action, election_id, details)."""
+    entries, prev = [], None
+    for i, (action, election_id, details) in enumerate(actions):
+        prev = make_entry(
+            prev,
+            occurred_at=format_time(T0 + timedelta(minutes=i)),
+            actor="committee1" if i % 2 else None,
+            actor_role="committee",
+            action=action,
+            election_id=election_id,
+            details=details,
+            key=key,
+        )
+        entries.append(prev)
+    return entries
+
+
+def scenario(
+    *, key: bytes | None = None, record_results: bool = False
+) -> tuple[list, ElectionRecord]:
+    """A published election of two positions and the log that ran it."""
+    single = position(SINGLE, "single", (1, 2, 3), [(1,), (1,), (2,), (), (3,), (1,)])
+    ranked = position(RANKED, "ranked", (4, 5, 6), [(4, 5), (5, 4), (6, 4), (4,), (5, 6, 4)])
+    positions = [single, ranked]
+    published_details = {"to": "published"}
+    if record_results:
+        published_details |= results_detail([(p.id, p.result) for p in positions])
+    entries = log_of(
+        [
+            ("sign-in", None, {}),
+            ("election-opened", ELECTION, {"eligible": 6}),
+            *[("voted", ELECTION, {}) for _ in range(6)],
+            ("election-closed", ELECTION, {}),
+            ("ballot-box-sealed", ELECTION, seal_entry_details(positions)),
+            ("election-published", ELECTION, published_details),
+        ],
+        key=key,
+    )
+    head = ChainHead(entries[-1].seq, entries[-1].hash)
+    election = ElectionRecord(ELECTION, "Council", "published", tuple(positions), head)
+    return entries, election
+
+
+def replace_position(election: ElectionRecord, pid: int, **changes) -> ElectionRecord:
+    """The election with one position's record changed."""
+    positions = tuple(
+        dataclasses.replace(p, **changes) if p.id == pid else p for p in election.positions
+    )
+    return dataclasses.replace(election, positions=positions)
+
+
+def verdict(report, kind: CheckKind, position_id: int | None = None):
+    """The one check of a kind (for a position) in a report."""
+    [check] = [c for c in report.checks if c.kind == kind and c.position_id == position_id]
+    return check
+
+
+def test_an_honest_election_passes_every_check():
+    entries, election = scenario()
+    report = verify(entries, [election], log_head=ChainHead(entries[-1].seq, entries[-1].hash))
+    assert report.ok
+    assert report.first_failure is None
+    assert report.entries == len(entries)
+    assert report.head == (entries[-1].seq, entries[-1].hash)
+    for pid in (SINGLE, RANKED):
+        for kind in (
+            CheckKind.participation,
+            CheckKind.seal,
+            CheckKind.seal_recorded,
+            CheckKind.tracking_codes,
+            CheckKind.recount,
+        ):
+            assert verdict(report, kind, pid).status == Status.ok
+        assert verdict(report, CheckKind.result_recorded, pid).problem == Problem.not_recorded
+    line = describe(report.chain, report)
+    assert line.startswith(f"OK   audit log chain: chain intact: {len(entries)} entries, head")
+    assert entries[-1].hash in line
+
+
+def test_recorded_results_are_checked_against_the_published_ones():
+    entries, election = scenario(record_results=True)
+    report = verify(entries, [election])
+    assert verdict(report, CheckKind.result_recorded, SINGLE).status == Status.ok
+    changed = dict(election.positions[0].result, elected=[2])
+    tampered = verify(entries, [replace_position(election, SINGLE, result=changed)])
+    check = verdict(tampered, CheckKind.result_recorded, SINGLE)
+    assert check.problem == Problem.recorded_result_differs
+    assert verdict(tampered, CheckKind.recount, SINGLE).problem == Problem.result_differs
+
+
+def test_result_digest_is_canonical_json():
+    assert result_digest({"b": 1, "a": "Ә"}) == result_digest({"a": "Ә", "b": 1})
+    assert result_digest({"a": 1}) != result_digest({"a": 2})
+
+
+@pytest.mark.parametrize(
+    ("tamper", "problem", "seq"),
+    [
+        ("edit", ChainProblem.hash_mismatch, 4),
+        ("delete", ChainProblem.gap, 4),
+        ("insert", ChainProblem.duplicate_seq, 4),
+        ("reorder", ChainProblem.reordered, 4),
+    ],
+)
+def test_a_tampered_log_names_the_entry_and_stops_the_anchored_checks(tamper, problem, seq):
+    entries, election = scenario()
+    if tamper == "edit":
+        entries[3] = dataclasses.replace(entries[3], actor="someone-else")
+    elif tamper == "delete":
+        del entries[3]
+    elif tamper == "insert":
+        entries.insert(4, dataclasses.replace(entries[3], actor="forged"))
+    else:
+        entries[3], entries[4] = entries[4], entries[3]
+    report = verify(entries, [election])
+    assert not report.ok
+    assert report.first_failure == report.chain
+    assert (report.chain.problem, report.chain.seq) == (problem, seq)
+    assert verdict(report, CheckKind.published_head).problem == Problem.chain_broken
+    assert verdict(report, CheckKind.seal_recorded, SINGLE).status == Status.skipped
+    assert f"entry {seq}" in describe(report.chain, report)
+
+
+def test_a_keyed_log_verifies_with_its_key_and_fails_without():
+    entries, election = scenario(key=KEY)
+    assert verify(entries, [election], key=KEY).ok
+    without = verify(entries, [election], keyed=True)
+    assert without.chain.problem == Problem.key_required
+    wrong = verify(entries, [election], key=b"guess")
+    assert (wrong.chain.problem, wrong.chain.seq) == (ChainProblem.hash_mismatch, 1)
+
+
+def test_newest_entries_cut_off_are_caught_by_the_recorded_head():
+    entries, _election = scenario()
+    head = ChainHead(entries[-1].seq, entries[-1].hash)
+    report = verify(entries[:-2], [], log_head=head)
+    check = verdict(report, CheckKind.log_head)
+    assert (check.problem, check.seq) == (Problem.head_differs, head.seq)
+    assert check.detail["found_seq"] == head.seq - 2
+
+
+def test_an_entry_slipped_in_after_the_recorded_head_is_caught():
+    entries, _election = scenario()
+    head = ChainHead(entries[-2].seq, entries[-2].hash)
+    assert verdict(verify(entries, log_head=head), CheckKind.log_head).failed
+
+
+@pytest.mark.parametrize(
+    ("head", "problem"),
+    [
+        (None, Problem.no_published_head),
+        ("other-hash", ChainProblem.head_mismatch),
+        ("beyond-end", ChainProblem.truncated),
+    ],
+)
+def test_the_published_head_must_be_in_the_chain(head, problem):
+    entries, election = scenario()
+    last = entries[-1]
+    changed = {
+        None: None,
+        "other-hash": ChainHead(last.seq, "f" * 64),
+        "beyond-end": ChainHead(last.seq + 5, "e" * 64),
+    }[head]
+    report = verify(entries, [dataclasses.replace(election, published_head=changed)])
+    check = verdict(report, CheckKind.published_head)
+    assert check.problem == problem
+    assert check.election_id == ELECTION
+    assert report.first_failure == check
+
+
+def test_a_ballot_added_after_the_seal_is_named_by_position():
+    entries, election = scenario()
+    ranked = election.positions[1]
+    extra = BallotRecord("ffffffffffffffff", encode_ballot((6,)), "ABCD-EFGH-JK")
+    report = verify(entries, [replace_position(election, RANKED, ballots=(*ranked.ballots, extra))])
+    first = report.first_failure
+    assert (first.kind, first.position_id) == (CheckKind.participation, RANKED)
+    assert first.detail == {"participation": 5, "ballots": 6}
+    seal = verdict(report, CheckKind.seal, RANKED)
+    assert (seal.problem, seal.detail) == (Problem.seal_count_differs, {"sealed": 5, "ballots": 6})
+    assert verdict(report, CheckKind.seal, SINGLE).status == Status.ok
+    assert "position 71" in describe(first)
+
+
+def test_a_ballot_removed_after_the_seal_is_caught():
+    entries, election = scenario()
+    single = election.positions[0]
+    report = verify(entries, [replace_position(election, SINGLE, ballots=single.ballots[1:])])
+    assert verdict(report, CheckKind.seal, SINGLE).problem == Problem.seal_count_differs
+    assert verdict(report, CheckKind.recount, SINGLE).problem == Problem.result_differs
+
+
+def test_a_ballot_altered_after_the_seal_breaks_the_digest_and_the_recount():
+    entries, election = scenario()
+    single = election.positions[0]
+    altered = dataclasses.replace(single.ballots[0], choices=encode_ballot((3,)))
+    report = verify(
+        entries, [replace_position(election, SINGLE, ballots=(altered, *single.ballots[1:]))]
+    )
+    assert verdict(report, CheckKind.participation, SINGLE).status == Status.ok
+    assert verdict(report, CheckKind.seal, SINGLE).problem == Problem.seal_digest_differs
+    assert report.first_failure.position_id == SINGLE
+
+
+def test_ballots_seal_and_result_rewritten_together_differ_from_the_recorded_seal():
+    entries, election = scenario()
+    single = election.positions[0]
+    altered = (dataclasses.replace(single.ballots[0], choices=encode_ballot((3,))),)
+    ballots = altered + single.ballots[1:]
+    rewritten = replace_position(election, SINGLE, ballots=ballots, seal=sealed(SINGLE, ballots))
+    report = verify(entries, [rewritten])
+    assert verdict(report, CheckKind.seal, SINGLE).status == Status.ok
+    assert verdict(report, CheckKind.seal_recorded, SINGLE).problem == Problem.recorded_seal_differs
+
+
+def test_an_unsealed_box_fails():
+    entries, election = scenario()
+    report = verify(entries, [replace_position(election, SINGLE, seal=None)])
+    assert verdict(report, CheckKind.seal, SINGLE).problem == Problem.not_sealed
+
+
+@pytest.mark.parametrize(
+    ("codes_of", "problem"),
+    [
+        (lambda b: [b[0].tracking_code] * len(b), Problem.duplicate_tracking_code),
+        (lambda b: ["abcd-efgh-jk", *(x.tracking_code for x in b[1:])], Problem.bad_tracking_code),
+    ],
+)
+def test_tracking_codes_are_well_formed_and_unique(codes_of, problem):
+    entries, election = scenario()
+    single = election.positions[0]
+    changed = tuple(
+        dataclasses.replace(b, tracking_code=c)
+        for b, c in zip(single.ballots, codes_of(single.ballots), strict=True)
+    )
+    report = verify(entries, [replace_position(election, SINGLE, ballots=changed)])
+    check = verdict(report, CheckKind.tracking_codes, SINGLE)
+    assert check.problem == problem
+    assert check.detail["ballot"] in {b.id for b in single.ballots}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("elected", [2]), ("first_counts", {"1": 9, "2": 1, "3": 1}), ("blank_ballots", 0)],
+)
+def test_a_changed_published_result_names_the_field(field, value):
+    entries, election = scenario()
+    changed = dict(election.positions[0].result, **{field: value})
+    report = verify(entries, [replace_position(election, SINGLE, result=changed)])
+    check = verdict(report, CheckKind.recount, SINGLE)
+    assert (check.problem, check.detail) == (Problem.result_differs, {"field": field})
+    assert f"'{field}'" in describe(check)
+
+
+def test_the_published_candidate_order_is_kept_but_the_set_must_match():
+    entries, election = scenario()
+    single = election.positions[0]
+    reordered = counting.result_to_dict(
+        counting.count("single", (3, 1, 2), [(1,), (1,), (2,), (), (3,), (1,)])
+    )
+    report = verify(entries, [replace_position(election, SINGLE, result=reordered)])
+    assert verdict(report, CheckKind.recount, SINGLE).status == Status.ok
+    fewer = dict(single.result, candidates=[1, 2])
+    report = verify(entries, [replace_position(election, SINGLE, result=fewer)])
+    assert verdict(report, CheckKind.recount, SINGLE).problem == Problem.candidates_differ
+
+
+def test_unreadable_ballots_and_missing_results_fail_the_recount():
+    entries, election = scenario()
+    single = election.positions[0]
+    broken = (dataclasses.replace(single.ballots[0], choices="[1, 2]"), *single.ballots[1:])
+    report = verify(entries, [replace_position(election, SINGLE, ballots=broken)])
+    check = verdict(report, CheckKind.recount, SINGLE)
+    assert (check.problem, check.detail["ballot"]) == (Problem.bad_ballot, single.ballots[0].id)
+    report = verify(entries, [replace_position(election, SINGLE, result=None)])
+    assert verdict(report, CheckKind.recount, SINGLE).problem == Problem.no_result
+
+
+def test_the_recount_uses_the_lots_drawn():
+    tied = [(1,), (2,), (1,), (2,)]
+    lot = LotRecord((1, 2), (2, 1), seed=None)
+    with_lot = position(SINGLE, "single", (1, 2), tied, lots=(lot,))
+    assert with_lot.result["elected"] == [2]
+    entries = log_of([("election-closed", ELECTION, {})])
+    head = ChainHead(entries[-1].seq, entries[-1].hash)
+    election = ElectionRecord(ELECTION, "Tie", "published", (with_lot,), head)
+    assert verify(entries, [election]).ok
+    no_lot = replace_position(election, SINGLE, lots=())
+    check = verdict(verify(entries, [no_lot]), CheckKind.recount, SINGLE)
+    assert check.problem == Problem.result_differs
+
+
+def test_a_closed_election_is_checked_without_a_recount():
+    entries, election = scenario()
+    closed = dataclasses.replace(
+        election,
+        phase="closed",
+        published_head=None,
+        positions=tuple(dataclasses.replace(p, result=None) for p in election.positions),
+    )
+    report = verify(entries, [closed])
+    assert report.ok
+    assert {c.kind for c in report.checks}.isdisjoint(
+        {CheckKind.recount, CheckKind.published_head, CheckKind.result_recorded}
+    )
+
+
+def test_the_first_failure_follows_report_order():
+    entries, election = scenario()
+    del entries[2]
+    report = verify(entries, [replace_position(election, RANKED, seal=None)])
+    assert report.first_failure.kind == CheckKind.chain
+    assert [c.kind for c in report.checks if c.failed] == [CheckKind.chain, CheckKind.seal]

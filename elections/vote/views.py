@@ -1,17 +1,223 @@
-"""The student's side of the polling station."""
+"""The student's side of the polling station: their elections, the ballot, review, cast, receipt.
+
+Choices travel from the ballot to the review page to the cast in hidden form fields,
+never in the server's session or a URL. The cast validates everything again, because
+those fields came back from the browser. Receipts go to the signed session cookie for
+one showing (Post/Redirect/Get) and are never stored or logged on the server.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import force_locale, format_datetime, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.wrappers import Response
 
 from elections.access import roles_required
+from elections.auth import current_actor
+from elections.domain.errors import DomainError
 from elections.domain.roles import Role
+from elections.errors import error_page
+from elections.models import Position, User, utcnow
+from elections.operations import accounts
+from elections.operations.voting import VoteReason, cast_ballots, record_rejected_vote
+from elections.refusals import explain
+from elections.vote.ballot_form import FormValues, RawAnswer, read_answer, validate_ballot
+from elections.vote.ballot_page import (
+    BallotEntry,
+    FormExpired,
+    StudentBallot,
+    VotingPageReason,
+    ballot_entries,
+    carried_fields,
+    coming_elections,
+    load_student_ballot,
+    localized,
+    open_elections,
+    position_rules,
+    review_line,
+    submitted_positions,
+    voted_titles,
+)
 
 bp = Blueprint("vote", __name__, url_prefix="/vote")
+
+RECEIPT_KEY = "vote_receipt"
+KIOSK_RETURN_SECONDS = 20
+
+
+def _student() -> User:
+    """The signed-in student as a model object (the session, never the form, says who votes)."""
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _refusal(error: DomainError, election_id: int | None = None) -> tuple[str, int]:
+    """The page for a refused ballot: the reason, plus what the student needs to act on it."""
+    message = explain(error)
+    if error.reason == VotingPageReason.not_open_yet and error.detail.get("opens"):
+        opens = format_datetime(error.detail["opens"], "long")  # type: ignore[arg-type]
+        message += " " + _("Voting opens on %(when)s.", when=opens)
+    if error.reason == VoteReason.already_voted and election_id is not None:
+        titles = voted_titles(election_id, _student().id)
+        if titles:
+            message += " " + _("Where you have voted: %(positions)s.", positions=titles)
+    return error_page(error.status, message)
+
+
+def _answers(positions: list[Position], form: FormValues) -> dict[int, RawAnswer]:
+    """Read each position's submitted values."""
+    return {p.id: read_answer(form, p.id, p.method) for p in positions}
+
+
+def _ballot_page(ballot: StudentBallot, entries: list[BallotEntry], status: int = 200) -> Any:
+    """Render the ballot, with any kept answers and problems already in the entries."""
+    page = render_template(
+        "vote/ballot.html",
+        election=ballot.election,
+        election_title=localized(ballot.election.title, ballot.election.titles),
+        entries=entries,
+        problems=[e for e in entries if e.problem],
+    )
+    return page, status
 
 
 @bp.get("/")
 @roles_required(Role.student)
 def home() -> str:
-    """The student's open elections and where they have already voted."""
-    return render_template("vote/home.html", elections=[])
+    """The student's open elections, where they have voted, and elections opening soon."""
+    student = _student()
+    return render_template(
+        "vote/home.html",
+        elections=open_elections(student, utcnow()),
+        coming=coming_elections(student),
+    )
+
+
+@bp.route("/<int:election_id>", methods=["GET", "POST"])
+@roles_required(Role.student)
+def ballot(election_id: int) -> Any:
+    """The ballot: every position the student has yet to vote in (POST: back from review)."""
+    try:
+        standing = load_student_ballot(election_id, _student(), utcnow())
+        if request.method == "POST":
+            positions = submitted_positions(standing, request.form)
+        else:
+            positions = standing.remaining
+    except DomainError as error:
+        return _refusal(error, election_id)
+    if not positions:
+        flash(_("You have already voted in every position of this election."), "info")
+        return redirect(url_for("vote.home"))
+    kept = _answers(positions, request.form) if request.method == "POST" else {}
+    return _ballot_page(standing, ballot_entries(positions, kept))
+
+
+@bp.post("/<int:election_id>/review")
+@roles_required(Role.student)
+def review(election_id: int) -> Any:
+    """Show exactly what will be cast, or the ballot again with what needs fixing."""
+    try:
+        standing = load_student_ballot(election_id, _student(), utcnow())
+        positions = submitted_positions(standing, request.form)
+    except DomainError as error:
+        return _refusal(error, election_id)
+    answers = _answers(positions, request.form)
+    choices, problems = validate_ballot([position_rules(p) for p in positions], answers)
+    entries = ballot_entries(positions, answers, problems)
+    if problems:
+        return _ballot_page(standing, entries, 400)
+    return render_template(
+        "vote/review.html",
+        election=standing.election,
+        election_title=localized(standing.election.title, standing.election.titles),
+        lines=[review_line(e, choices[e.position.id]) for e in entries],
+        fields=carried_fields(entries, choices),
+    )
+
+
+@bp.post("/<int:election_id>/cast")
+@roles_required(Role.student)
+def cast(election_id: int) -> Any:
+    """Validate every position again and cast them all at once; refusals are logged, not kept."""
+    now = utcnow()
+    student = _student()
+    try:
+        standing = load_student_ballot(election_id, student, now)
+        positions = submitted_positions(standing, request.form)
+        answers = _answers(positions, request.form)
+        choices, problems = validate_ballot([position_rules(p) for p in positions], answers)
+        if problems:
+            reasons = sorted({str(p.reason) for p in problems.values()})
+            record_rejected_vote(current_actor(), election_id, ",".join(reasons))
+            return _ballot_page(standing, ballot_entries(positions, answers, problems), 400)
+        receipts = cast_ballots(current_actor(), student, election_id, choices, now)
+    except DomainError as error:
+        record_rejected_vote(current_actor(), election_id, str(error.reason))
+        return _refusal(error, election_id)
+    titles = {p.id: localized(p.title, p.titles) for p in positions}
+    shown = {
+        "election": localized(standing.election.title, standing.election.titles),
+        "codes": [[titles[r.position_id], r.tracking_code] for r in receipts],
+    }
+    if current_app.config["KIOSK_MODE"]:
+        return _kiosk_receipt(shown)
+    session[RECEIPT_KEY] = shown
+    return redirect(url_for("vote.receipt"), code=303)
+
+
+def _kiosk_receipt(shown: dict[str, Any]) -> Response:
+    """On a shared computer: end the session everywhere first, then show the receipt once.
+
+    The receipt is rendered into this response, so nothing of it waits in any session
+    for the next person; the page goes back to sign-in by itself.
+    """
+    language = str(get_locale())
+    accounts.sign_out(current_actor(), _student())
+    logout_user()
+    session.clear()
+    g.no_store = True
+    with force_locale(language):
+        page = render_template(
+            "vote/receipt.html", receipt=shown, kiosk=True, return_after=KIOSK_RETURN_SECONDS
+        )
+    response = make_response(page)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/receipt")
+@roles_required(Role.student)
+def receipt() -> Response:
+    """Show the receipt of the ballot just cast, once; it is not kept anywhere after this."""
+    shown = session.pop(RECEIPT_KEY, None)
+    if not shown:
+        flash(_("A receipt is shown only once, right after you vote."), "info")
+        return redirect(url_for("vote.home"))
+    response = make_response(render_template("vote/receipt.html", receipt=shown, kiosk=False))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.errorhandler(CSRFError)
+def refused_token(error: CSRFError) -> tuple[str, int]:
+    """A ballot form without a valid token: refused, and logged when it tried to cast."""
+    refusal = FormExpired(VotingPageReason.expired_form)
+    if request.endpoint == "vote.cast" and current_user.is_authenticated:
+        election_id = (request.view_args or {}).get("election_id")
+        record_rejected_vote(current_actor(), election_id, str(refusal.reason))
+    return error_page(refusal.status, explain(refusal))

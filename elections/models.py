@@ -123,7 +123,8 @@ class Election(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     titles: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     description: Mapped[str] = mapped_column(Text, default="")
-    phase: Mapped[str] = mapped_column(String(16), default="draft")
+    # Indexed: the calendar check on every request looks for due elections by phase.
+    phase: Mapped[str] = mapped_column(String(16), default="draft", index=True)
     scheduled: Mapped[bool] = mapped_column(Boolean, default=False)
     nomination_starts: Mapped[datetime | None] = mapped_column(UTCDateTime)
     campaign_starts: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,17 +1,50 @@
-"""Response headers, session lifetime and proxy trust: the defences every request gets."""
+"""Response headers, session lifetime, proxy trust and input hygiene: what every request gets."""
 
 from __future__ import annotations
 
+import logging
+import re
 import secrets
 import time
+from typing import Any
 
-from flask import Flask, Response, current_app, g, session
+from flask import Flask, Response, current_app, g, request, session
+from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
+
+from elections.errors import error_page
+
+log = logging.getLogger(__name__)
 
 SESSION_BORN = "_born"
 SESSION_SEEN = "_seen"
 SEEN_RESOLUTION_S = 30  # refresh the idle clock at most this often, to spare cookie churn
+
+MAX_ROW_ID = 2**31 - 1
+"""The largest id an ``integer`` column holds (PostgreSQL); a larger number names no row."""
+
+# NUL and the other C0 controls (tab, line feed and carriage return excepted), DEL, and the
+# bidirectional embedding, override and isolate controls. No form field or query parameter
+# needs them: PostgreSQL refuses NUL in text (an error page instead of a clean refusal), and
+# a right-to-left override makes a candidate's or an election's name read differently on
+# screen than it is stored.
+UNSAFE_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:...>`` in every route, bounded to what an id column holds.
+
+    Without the bound, ``/results/100000000000000000000`` reaches the database, which
+    refuses the number (PostgreSQL: "integer out of range"; SQLite: an overflow) and the
+    visitor sees a server error; with it the address simply matches no page (404).
+    """
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        if len(args) < 3:  # a route may still give its own maximum, as the third argument
+            kwargs.setdefault("max", MAX_ROW_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def refuse_unsafe_production(app: Flask) -> None:
@@ -27,14 +60,26 @@ def refuse_unsafe_production(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Install the proxy policy, the session clock and the security headers."""
+    """Install the proxy policy, bounded ids, input hygiene, the session clock and the headers.
+
+    Called before the blueprints are registered, so every ``<int:...>`` route gets the
+    bounded converter.
+    """
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:
         # Only a configured proxy may tell us the client's address.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+    app.url_map.converters["int"] = RowIdConverter
+    app.before_request(_refuse_unsafe_characters)
     app.before_request(_enforce_session_lifetime)
     app.after_request(_add_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    storage = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    if app.config["ENV_NAME"] == "production" and storage.startswith("memory://"):
+        log.warning(
+            "sign-in limits are counted in memory, separately in each worker process; "
+            "set RATELIMIT_STORAGE_URI to a Redis URL so all processes share one count"
+        )
 
 
 def csp_nonce() -> str:
@@ -50,6 +95,25 @@ def start_session_clock() -> None:
     session[SESSION_BORN] = now
     session[SESSION_SEEN] = now
     session.permanent = True
+
+
+def _refuse_unsafe_characters() -> tuple[str, int] | None:
+    """Refuse a request whose form fields or query parameters carry invisible control characters.
+
+    One rule for every form (sign-in, ballots, the committee's forms, filters), checked
+    before any view reads a value, so nothing is stored, looked up or logged with them.
+    """
+    for source in (request.args, request.form):
+        for name, value in source.items(multi=True):
+            if UNSAFE_CHARACTERS.search(name) or UNSAFE_CHARACTERS.search(value):
+                return error_page(
+                    400,
+                    _(
+                        "The text you sent contains invisible control characters (such as a NUL"
+                        " byte or a right-to-left override). Remove them and try again."
+                    ),
+                )
+    return None
 
 
 def _enforce_session_lifetime() -> None:
@@ -68,6 +132,19 @@ def _enforce_session_lifetime() -> None:
         return
     if now - seen >= SEEN_RESOLUTION_S:
         session[SESSION_SEEN] = now
+    g.began_signed_in = True
+
+
+def _signed_in() -> bool:
+    """Whether the response goes to a signed-in session.
+
+    A request that began signed in and still holds its account needs no second look:
+    asking the account again after a view has committed (which expires every loaded
+    row) would reload it from the database just for this header.
+    """
+    if g.get("began_signed_in") and "_user_id" in session:
+        return True
+    return bool(current_user.is_authenticated)
 
 
 def _add_security_headers(response: Response) -> Response:
@@ -84,6 +161,7 @@ def _add_security_headers(response: Response) -> Response:
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     if current_app.config["ENV_NAME"] == "production":
         response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if current_user.is_authenticated or g.get("no_store"):
+    # A view serving content-addressed files (candidate photos) sets g.cache_allowed.
+    if (_signed_in() or g.get("no_store")) and not g.get("cache_allowed"):
         response.headers["Cache-Control"] = "no-store"
     return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import random
 import secrets
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -13,6 +14,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from elections.cli.operator import cli_actor
+from elections.demo_election import build_demo_election
 from elections.demo_school import SHANYRAKS, demo_roll
 from elections.domain.roles import Role
 from elections.extensions import db
@@ -21,6 +23,14 @@ from elections.operations import accounts
 from elections.operations.roll import import_roll
 
 DEMO_SEED = 2026
+
+
+def _examples(issued: list[tuple[User, str]]) -> list[tuple[User, str]]:
+    """One student per grade, so every kind of ballot can be tried."""
+    by_grade: dict[int | None, tuple[User, str]] = {}
+    for student, code in issued:
+        by_grade.setdefault(student.grade, (student, code))
+    return [by_grade[grade] for grade in sorted(by_grade, key=lambda g: g or 0)]
 
 
 @click.command("demo")
@@ -58,10 +68,15 @@ def demo(if_empty: bool) -> None:
             writer.writerow(
                 [student.username, student.full_name, student.class_name, student.shanyrak, code]
             )
+    election = build_demo_election(actor, rng, datetime.now(UTC))
     click.echo(f"Demo school: {len(students)} students in {len(SHANYRAKS)} shanyraks.")
+    click.echo(
+        f"Demo election {election.id}: {len(election.positions)} positions, open until "
+        f"{election.closes_at:%Y-%m-%d %H:%M} UTC."
+    )
     for username, password in staff.items():
         click.echo(f"  staff    {username:<10} password {password}")
-    for student, code in issued[:3]:
+    for student, code in _examples(issued):
         who = f"{student.full_name}, {student.class_name}"
         click.echo(f"  student  {student.username:<10} code {code}   ({who})")
     click.echo(f"Every student's code is in {cards} (keep it private).")

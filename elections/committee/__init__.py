@@ -1,9 +1,18 @@
 """The election committee's pages: roll, access codes, elections, positions, candidates, turnout.
 
-The view modules attach their routes to the one blueprint when imported here.
+The view modules attach their routes to the one blueprint when imported here; ``schedule``
+adds the hook that applies election calendars on requests.
 """
 
-from elections.committee import roll, views  # noqa: F401 - each registers its routes on bp
+from elections.committee import (  # noqa: F401 - each registers its routes on bp
+    calendar,
+    candidates,
+    positions,
+    roll,
+    schedule,
+    turnout,
+    views,
+)
 from elections.committee.blueprint import bp
 
 __all__ = ["bp"]

@@ -1,10 +1,36 @@
 """Committee forms."""
 
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    Field,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from elections.domain.eligibility import parse_grades, parse_names
+from elections.domain.errors import RuleInvalid
+from elections.refusals import explain
+
+# Browsers send "2026-03-02T09:00"; some add seconds.
+DATETIME_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
 
 
 class RollUploadForm(FlaskForm):
@@ -29,3 +55,225 @@ class ReplaceCodeForm(FlaskForm):
     """Replace one student's lost code."""
 
     student_number = StringField(_l("Student number"), validators=[DataRequired(), Length(max=64)])
+
+
+# Elections, positions and candidates (issue #3).
+
+
+def _rule_validator(parse: Callable[[str], frozenset]) -> Callable[[FlaskForm, Field], None]:
+    """A field validator that reads a committee's rule text, turning typed refusals into errors."""
+
+    def validate(_form: FlaskForm, field: Field) -> None:
+        try:
+            parse(field.data or "")
+        except RuleInvalid as error:
+            raise ValidationError(explain(error)) from None
+
+    return validate
+
+
+class ElectionForm(FlaskForm):
+    """An election's title, description and calendar (in the school's time zone).
+
+    Only opening and closing are required; each other date, when given, adds its phase.
+    """
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    nomination_starts = DateTimeLocalField(
+        _l("Nominations open (optional)"), format=DATETIME_LOCAL_FORMATS, validators=[Optional()]
+    )
+    campaign_starts = DateTimeLocalField(
+        _l("Campaign starts (optional)"), format=DATETIME_LOCAL_FORMATS, validators=[Optional()]
+    )
+    silence_starts = DateTimeLocalField(
+        _l("Day of silence starts (optional)"),
+        format=DATETIME_LOCAL_FORMATS,
+        validators=[Optional()],
+    )
+    opens_at = DateTimeLocalField(
+        _l("Voting opens"), format=DATETIME_LOCAL_FORMATS, validators=[DataRequired()]
+    )
+    closes_at = DateTimeLocalField(
+        _l("Voting closes"), format=DATETIME_LOCAL_FORMATS, validators=[DataRequired()]
+    )
+    appeals_end = DateTimeLocalField(
+        _l("Appeals window ends (optional)"),
+        format=DATETIME_LOCAL_FORMATS,
+        validators=[Optional()],
+    )
+    endorsement_limit = IntegerField(
+        _l("Nominations each student may endorse"),
+        default=3,
+        validators=[InputRequired(), NumberRange(min=0, max=100)],
+    )
+
+    def validate_closes_at(self, field: Field) -> None:
+        """Closing must come after opening."""
+        if self.opens_at.data and field.data and field.data <= self.opens_at.data:
+            raise ValidationError(_l("Voting must close after it opens."))
+
+    def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
+        """Every date given must come after the one before it in the calendar."""
+        valid = super().validate(extra_validators)
+        earlier = None
+        for name in CALENDAR_FIELDS:
+            current = self[name]
+            if current.data is None or current.errors:
+                continue
+            if earlier is not None and current.data <= earlier.data:
+                current.errors = [
+                    *current.errors,
+                    _l("This must come after “%(earlier)s”.", earlier=earlier.label.text),
+                ]
+                valid = False
+            earlier = current
+        return valid
+
+
+CALENDAR_FIELDS = (
+    "nomination_starts",
+    "campaign_starts",
+    "silence_starts",
+    "opens_at",
+    "closes_at",
+    "appeals_end",
+)
+
+
+METHOD_CHOICES = [
+    SelectChoice("single", _l("Single choice: one mark")),
+    SelectChoice("multi", _l("Several choices: up to one mark per seat")),
+    SelectChoice("ranked", _l("Ranked choice: number the candidates in order (IRV / STV)")),
+    SelectChoice("yesno", _l("Yes or no: one candidate or question")),
+]
+
+
+class PositionForm(FlaskForm):
+    """A position: method, seats, blank vote, order, and who may vote and stand."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    method = SelectField(_l("Voting method"), choices=METHOD_CHOICES, default="single")
+    seats = IntegerField(
+        _l("Seats"), default=1, validators=[InputRequired(), NumberRange(min=1, max=50)]
+    )
+    allow_blank = BooleanField(_l("Offer a blank (abstain) ballot"), default=True)
+    shuffle_candidates = BooleanField(
+        _l("Shuffle the candidates for every voter (otherwise alphabetical)")
+    )
+    threshold_percent = IntegerField(
+        _l("Yes/no threshold (%)"),
+        default=50,
+        validators=[InputRequired(), NumberRange(min=1, max=99)],
+    )
+    voter_grades = StringField(
+        _l("Grades that vote"), validators=[Length(max=200), _rule_validator(parse_grades)]
+    )
+    voter_classes = StringField(
+        _l("Classes that vote"), validators=[Length(max=1000), _rule_validator(parse_names)]
+    )
+    voter_shanyraks = StringField(
+        _l("Shanyraks that vote"), validators=[Length(max=1000), _rule_validator(parse_names)]
+    )
+    candidate_grades = StringField(
+        _l("Grades that may stand"), validators=[Length(max=200), _rule_validator(parse_grades)]
+    )
+    candidate_classes = StringField(
+        _l("Classes that may stand"), validators=[Length(max=1000), _rule_validator(parse_names)]
+    )
+    candidate_shanyraks = StringField(
+        _l("Shanyraks that may stand"),
+        validators=[Length(max=1000), _rule_validator(parse_names)],
+    )
+    endorsements_required = IntegerField(
+        _l("Endorsements a nomination needs"),
+        default=0,
+        validators=[InputRequired(), NumberRange(min=0, max=1000)],
+    )
+
+    def validate_seats(self, field: Field) -> None:
+        """Single choice and yes/no fill exactly one seat."""
+        if self.method.data in ("single", "yesno") and field.data not in (None, 1):
+            raise ValidationError(_l("Single choice and yes/no positions have one seat."))
+
+
+class CandidateForm(FlaskForm):
+    """A candidate: a student by number, or a free-text option; a manifesto and a photo."""
+
+    student_number = StringField(_l("Student number"), validators=[Optional(), Length(max=64)])
+    name = StringField(
+        _l("Or a free-text option (for a question)"), validators=[Optional(), Length(max=200)]
+    )
+    manifesto = TextAreaField(
+        _l("Manifesto (Markdown: **bold**, *italic*, lists, links)"),
+        validators=[Optional(), Length(max=20000)],
+    )
+    photo = FileField(_l("Photo (JPEG, PNG or WebP)"))
+
+    def validate(self, extra_validators: Mapping[str, Sequence[Any]] | None = None) -> bool:
+        """Exactly one of the student number and the free-text name (checked even when empty)."""
+        valid = super().validate(extra_validators)
+        has_number = bool((self.student_number.data or "").strip())
+        has_name = bool((self.name.data or "").strip())
+        if has_number == has_name:
+            self.name.errors = [
+                *self.name.errors,
+                _l("Give either a student number or a free-text option."),
+            ]
+            return False
+        return valid
+
+
+class CandidateEditForm(FlaskForm):
+    """Edit a candidate's manifesto, a free-text option's name, or the photo."""
+
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    manifesto = TextAreaField(
+        _l("Manifesto (Markdown: **bold**, *italic*, lists, links)"),
+        validators=[Optional(), Length(max=20000)],
+    )
+    photo = FileField(_l("New photo (JPEG, PNG or WebP)"))
+
+
+class PhaseForm(FlaskForm):
+    """Confirm a phase change; publishing early during appeals needs an explicit override."""
+
+    confirm = BooleanField(_l("I have checked the above and want to go ahead"), [DataRequired()])
+    override = BooleanField(_l("Publish before the appeals window ends"))
+    override_reason = TextAreaField(
+        _l("Why the commission publishes now (recorded in the audit log)"),
+        validators=[Length(max=2000)],
+    )
+
+    def validate_override_reason(self, field: Field) -> None:
+        """Overriding the appeals rules needs a written reason."""
+        if self.override.data and not (field.data or "").strip():
+            raise ValidationError(_l("Write why the results are published over the appeals."))
+
+
+# The election calendar (issue #10): reviewing nominations and answering complaints.
+
+
+class ReviewForm(FlaskForm):
+    """Register or reject a nomination, with the reason the student will read."""
+
+    decision = SelectField(
+        _l("Decision"),
+        choices=[SelectChoice("register", _l("Register")), SelectChoice("reject", _l("Reject"))],
+        validators=[DataRequired()],
+    )
+    reason = TextAreaField(_l("Reason (the student reads it)"), validators=[Length(max=2000)])
+
+    def validate_reason(self, field: Field) -> None:
+        """A rejection always says why."""
+        if self.decision.data == "reject" and not (field.data or "").strip():
+            raise ValidationError(_l("Write why the nomination is rejected."))
+
+
+class AnswerForm(FlaskForm):
+    """The commission's written answer to a complaint."""
+
+    answer = TextAreaField(
+        _l("Answer of the commission"), validators=[DataRequired(), Length(max=5000)]
+    )

@@ -1,17 +1,78 @@
-"""The committee's elections: the dashboard listing every election and its phase."""
+"""The committee's elections: the list, one election's page, its details and its phase changes."""
 
 from __future__ import annotations
 
-from flask import render_template
-from sqlalchemy import select
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response
 
 from elections.access import roles_required
+from elections.auth import current_actor
 from elections.committee.blueprint import bp
+from elections.committee.forms import CALENDAR_FIELDS, ElectionForm, PhaseForm
+from elections.domain import lifecycle
+from elections.domain.eligibility import Rule, describe
+from elections.domain.lifecycle import Phase
 from elections.domain.roles import Role
 from elections.extensions import db
-from elections.models import Election
+from elections.models import Election, User
+from elections.operations import elections as ops
+from elections.operations import lifecycle as phases
+from elections.operations.complaints import unanswered_complaints
+from elections.operations.lifecycle import opening_counts
 
 COMMITTEE = (Role.committee, Role.admin)
+
+
+def school_zone() -> ZoneInfo:
+    """The school's time zone, in which the committee types and reads times."""
+    return ZoneInfo(current_app.config["SCHOOL_TIMEZONE"])
+
+
+def to_utc(local: datetime) -> datetime:
+    """A naive time typed in the school's zone, as an aware UTC instant."""
+    return local.replace(tzinfo=school_zone()).astimezone(UTC)
+
+
+def to_local(moment: datetime) -> datetime:
+    """An aware instant as the naive school-local time a form field shows."""
+    return moment.astimezone(school_zone()).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def now() -> datetime:
+    """The clock views pass to operations (operations never read it themselves)."""
+    return datetime.now(UTC)
+
+
+def election_or_404(election_id: int) -> Election:
+    """The election with that id, or a 404 page."""
+    return db.get_or_404(Election, election_id)
+
+
+def rule_text(grades: list[int], classes: list[str], shanyraks: list[str]) -> str:
+    """A position's rule in words, with names as the committee typed them."""
+    if not (grades or classes or shanyraks):
+        return _("All students")
+    parts = []
+    spans = describe(Rule(grades=frozenset(grades))).grade_spans
+    if spans:
+        text = ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in spans)
+        parts.append(_("grades %(grades)s", grades=text))
+    if classes:
+        parts.append(_("classes %(names)s", names=", ".join(classes)))
+    if shanyraks:
+        parts.append(_("shanyraks %(names)s", names=", ".join(shanyraks)))
+    return "; ".join(parts)
+
+
+@bp.app_context_processor
+def committee_helpers() -> dict[str, object]:
+    """Helpers the committee's templates share."""
+    return {"rule_text": rule_text}
 
 
 @bp.get("/")
@@ -20,3 +81,156 @@ def dashboard() -> str:
     """Every election, newest first, with its phase."""
     elections = db.session.scalars(select(Election).order_by(Election.opens_at.desc())).all()
     return render_template("committee/dashboard.html", elections=elections)
+
+
+def _details(form: ElectionForm, election: Election | None = None) -> ops.ElectionDetails:
+    """The form's values, with times converted from the school's zone to UTC.
+
+    The form shows whole minutes: a time left as shown keeps the stored instant.
+    """
+    dates: dict[str, datetime | None] = {}
+    for name in CALENDAR_FIELDS:
+        typed = form[name].data
+        stored = None if election is None else getattr(election, name)
+        if typed is None:
+            dates[name] = None
+        elif stored is not None and typed == to_local(stored):
+            dates[name] = stored
+        else:
+            dates[name] = to_utc(typed)
+    return ops.ElectionDetails(
+        title=form.title.data or "",
+        description=form.description.data or "",
+        endorsement_limit=form.endorsement_limit.data or 0,
+        **dates,  # type: ignore[arg-type]
+    )
+
+
+@bp.route("/elections/new", methods=["GET", "POST"])
+@roles_required(*COMMITTEE)
+def new_election() -> Response | str:
+    """Create a draft election."""
+    form = ElectionForm()
+    if form.validate_on_submit():
+        election = ops.create_election(current_actor(), _details(form))
+        flash(_("Election created. Now add its positions and candidates."), "success")
+        return redirect(url_for("committee.election", election_id=election.id))
+    return render_template("committee/election_form.html", form=form, election=None)
+
+
+@bp.route("/elections/<int:election_id>/edit", methods=["GET", "POST"])
+@roles_required(*COMMITTEE)
+def edit_election(election_id: int) -> Response | str:
+    """Change an election's title, description and (in draft) its voting window."""
+    election = election_or_404(election_id)
+    form = ElectionForm(obj=election)
+    if not form.is_submitted():
+        for name in CALENDAR_FIELDS:
+            stored = getattr(election, name)
+            form[name].data = None if stored is None else to_local(stored)
+    if form.validate_on_submit():
+        was_scheduled = election.scheduled
+        election = ops.update_election(current_actor(), election_id, _details(form, election))
+        if was_scheduled and not election.scheduled:
+            flash(_("The dates changed: confirm the calendar again to run it on time."), "warning")
+        flash(_("Election saved."), "success")
+        return redirect(url_for("committee.election", election_id=election_id))
+    return render_template("committee/election_form.html", form=form, election=election)
+
+
+@bp.post("/elections/<int:election_id>/delete")
+@roles_required(*COMMITTEE)
+def delete_election(election_id: int) -> Response:
+    """Delete a draft election."""
+    ops.delete_election(current_actor(), election_id)
+    flash(_("Election deleted."), "success")
+    return redirect(url_for("committee.dashboard"))
+
+
+@bp.get("/elections/<int:election_id>")
+@roles_required(*COMMITTEE)
+def election(election_id: int) -> str:
+    """One election: its calendar, phase, actions, positions and candidates."""
+    election = election_or_404(election_id)
+    phase = election.current_phase
+    return render_template(
+        "committee/election.html",
+        election=election,
+        next_phases=lifecycle.next_phases(phase, election.schedule),
+        can_edit_structure=lifecycle.can_edit_structure(phase),
+        can_edit_candidates=lifecycle.can_edit_candidates(phase),
+        can_edit_page=lifecycle.can_edit_campaign_page(phase),
+        turnout_visible=lifecycle.turnout_visible(phase, Role.committee),
+        is_draft=phase == Phase.draft,
+    )
+
+
+@bp.post("/elections/<int:election_id>/schedule/confirm")
+@roles_required(*COMMITTEE)
+def confirm_schedule(election_id: int) -> Response:
+    """Let the calendar open and close the election on time."""
+    phases.confirm_schedule(current_actor(), election_id, now())
+    flash(_("Calendar confirmed: the election will open and close on time by itself."), "success")
+    return redirect(url_for("committee.election", election_id=election_id))
+
+
+def _target(name: str) -> Phase:
+    """The phase named in the URL, or 404."""
+    try:
+        return Phase(name)
+    except ValueError:
+        abort(404)
+
+
+def _active_students() -> int:
+    """How many students the roll would freeze if voting opened now."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(User.role == Role.student, User.active.is_(True))
+        )
+        or 0
+    )
+
+
+@bp.route("/elections/<int:election_id>/phase/<name>", methods=["GET", "POST"])
+@roles_required(*COMMITTEE)
+def change_phase(election_id: int, name: str) -> Response | str:
+    """Ask for confirmation, then move the election to the phase: open, close or publish."""
+    election = election_or_404(election_id)
+    target = _target(name)
+    form = PhaseForm()
+    if form.validate_on_submit():
+        phases.advance_election(
+            current_actor(),
+            election_id,
+            target,
+            now(),
+            override=bool(form.override.data),
+            override_reason=form.override_reason.data or "",
+        )
+        messages = {
+            Phase.open: _("Voting is open. The ballot and the roll are now frozen."),
+            Phase.closed: _("Voting is closed and the ballot box is sealed."),
+            Phase.published: _("The results are published."),
+        }
+        flash(messages.get(target, _("The election moved to its next phase.")), "success")
+        return redirect(url_for("committee.election", election_id=election_id))
+    empty = [p for p in election.positions if not p.candidates]
+    return render_template(
+        "committee/phase_confirm.html",
+        election=election,
+        target=target,
+        form=form,
+        allowed=target in lifecycle.next_phases(election.current_phase, election.schedule),
+        counts=opening_counts(election) if target == Phase.open else None,
+        empty_positions=empty,
+        students=_active_students() if target == Phase.open else None,
+        appeals_open=(
+            election.current_phase == Phase.appeals
+            and election.appeals_end is not None
+            and now() < election.appeals_end
+        ),
+        unanswered=unanswered_complaints(election_id) if target == Phase.published else 0,
+    )

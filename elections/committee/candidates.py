@@ -1,0 +1,198 @@
+"""Candidates: add from the roll or as free text, photos and manifestos, and serving the photos."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import NotFound
+from werkzeug.wrappers import Response
+
+from elections.access import STAFF, public, roles_required
+from elections.auth import current_actor
+from elections.committee.blueprint import bp
+from elections.committee.forms import CandidateEditForm, CandidateForm
+from elections.committee.views import COMMITTEE
+from elections.domain import lifecycle
+from elections.domain.lifecycle import Phase
+from elections.extensions import db
+from elections.markdown import render_manifesto
+from elections.models import Candidate, Position
+from elections.operations import candidates as ops
+from elections.photos import Photo, PhotoRefused, clean_photo
+from elections.refusals import explain
+
+PHOTO_MAX_AGE = 365 * 24 * 3600
+
+bp.add_app_template_filter(render_manifesto, "manifesto")
+
+
+def uploaded_photo(field: object) -> Photo | None:
+    """The cleaned photo from a file field, None when no file was chosen.
+
+    Raises ``PhotoRefused`` when the file is not a usable photo.
+    """
+    upload = getattr(field, "data", None)
+    if not isinstance(upload, FileStorage) or not upload.filename:
+        return None
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    return clean_photo(
+        upload.read(limit + 1),
+        max_bytes=limit,
+        max_pixels=current_app.config["PHOTO_MAX_PIXELS"],
+    )
+
+
+def _warn_look_alikes(candidate: Candidate) -> None:
+    """Flash a warning when another candidate's name could be mistaken for this one's."""
+    others = ops.look_alikes(candidate)
+    if others:
+        flash(
+            _(
+                "“%(name)s” looks almost the same as %(others)s on this position. "
+                "Check that this is not a mistake; voters may confuse them.",
+                name=candidate.name,
+                others=", ".join(f"“{o}”" for o in others),
+            ),
+            "warning",
+        )
+
+
+@bp.route("/positions/<int:position_id>/candidates/new", methods=["GET", "POST"])
+@roles_required(*COMMITTEE)
+def new_candidate(position_id: int) -> Response | str:
+    """Add a student from the roll (by number) or a free-text option."""
+    position = db.get_or_404(Position, position_id)
+    form = CandidateForm()
+    if form.validate_on_submit():
+        try:
+            photo = uploaded_photo(form.photo)
+        except PhotoRefused as refusal:
+            form.photo.errors = [explain(refusal)]
+        else:
+            try:
+                candidate = ops.add_candidate(
+                    current_actor(),
+                    position_id,
+                    student_number=form.student_number.data,
+                    name=form.name.data,
+                    manifesto=form.manifesto.data or "",
+                    photo=photo,
+                )
+            except ops.CandidateRefused as refusal:
+                # Shown on the form, so the committee keeps what it typed and can fix it.
+                db.session.rollback()
+                by_number = bool((form.student_number.data or "").strip())
+                field = form.student_number if by_number else form.name
+                field.errors = [explain(refusal)]
+            else:
+                flash(_("Candidate “%(name)s” added.", name=candidate.name), "success")
+                _warn_look_alikes(candidate)
+                return redirect(url_for("committee.election", election_id=position.election_id))
+    return render_template(
+        "committee/candidate_form.html", form=form, position=position, candidate=None
+    )
+
+
+@bp.route("/candidates/<int:candidate_id>/edit", methods=["GET", "POST"])
+@roles_required(*COMMITTEE)
+def edit_candidate(candidate_id: int) -> Response | str:
+    """Edit a manifesto, a free-text option's name or the photo; while open, correct a typo."""
+    candidate = db.get_or_404(Candidate, candidate_id)
+    position = candidate.position
+    phase = position.election.current_phase
+    form = CandidateEditForm()
+    if not form.is_submitted():
+        form.name.data, form.manifesto.data = candidate.name, candidate.manifesto
+    if form.validate_on_submit():
+        try:
+            photo = uploaded_photo(form.photo)
+        except PhotoRefused as refusal:
+            form.photo.errors = [explain(refusal)]
+        else:
+            actor = current_actor()
+            name = form.name.data if candidate.student_id is None else None
+            candidate = ops.update_candidate(
+                actor, candidate_id, manifesto=form.manifesto.data or "", name=name
+            )
+            if photo is not None:
+                candidate = ops.set_candidate_photo(actor, candidate_id, photo)
+            flash(_("Candidate saved."), "success")
+            _warn_look_alikes(candidate)
+            return redirect(url_for("committee.election", election_id=position.election_id))
+    return render_template(
+        "committee/candidate_form.html",
+        form=form,
+        position=position,
+        candidate=candidate,
+        correcting=not lifecycle.can_edit_campaign_page(phase),
+        can_rename=lifecycle.can_edit_candidates(phase) and candidate.student_id is None,
+        can_change_photo=lifecycle.can_edit_campaign_page(phase),
+    )
+
+
+@bp.post("/candidates/<int:candidate_id>/delete")
+@roles_required(*COMMITTEE)
+def delete_candidate(candidate_id: int) -> Response:
+    """Take a candidate off the position."""
+    candidate = db.get_or_404(Candidate, candidate_id)
+    election_id = candidate.position.election_id
+    ops.remove_candidate(current_actor(), candidate_id)
+    flash(_("Candidate removed."), "success")
+    return redirect(url_for("committee.election", election_id=election_id))
+
+
+@bp.post("/candidates/<int:candidate_id>/photo/delete")
+@roles_required(*COMMITTEE)
+def delete_photo(candidate_id: int) -> Response:
+    """Remove a candidate's photo."""
+    candidate = db.get_or_404(Candidate, candidate_id)
+    election_id = candidate.position.election_id
+    ops.remove_candidate_photo(current_actor(), candidate_id)
+    flash(_("Photo removed."), "success")
+    return redirect(url_for("committee.election", election_id=election_id))
+
+
+def _photo_visible(candidate: Candidate) -> bool:
+    """Staff see every photo; others only registered candidates of announced elections."""
+    if current_user.is_authenticated and current_user.role in STAFF:
+        return True
+    if current_user.is_authenticated and candidate.student_id == current_user.id:
+        return True  # a nominee sees their own photo while the nomination is pending
+    phase = candidate.position.election.current_phase
+    return phase != Phase.draft and candidate.status == "registered"
+
+
+@bp.get("/candidates/<int:candidate_id>/photo")
+@public
+def candidate_photo(candidate_id: int) -> Response:
+    """A candidate's cleaned photo, cached by its digest (the page links with ``?v=digest``)."""
+    candidate = db.session.get(Candidate, candidate_id)
+    if candidate is None or candidate.photo_digest is None or not _photo_visible(candidate):
+        raise NotFound()
+    response = Response(candidate.photo, mimetype=candidate.photo_type or "image/webp")
+    response.set_etag(candidate.photo_digest)
+    response.headers["Content-Disposition"] = "inline"
+    if request.args.get("v") == candidate.photo_digest[:16]:
+        # The address names the content: it may be kept as long as the browser likes.
+        response.headers["Cache-Control"] = f"private, max-age={PHOTO_MAX_AGE}, immutable"
+    else:
+        response.headers["Cache-Control"] = "private, no-cache"
+    g.cache_allowed = True  # the security hook otherwise marks signed-in responses no-store
+    return response.make_conditional(request)
+
+
+def photo_url(candidate: Candidate) -> str | None:
+    """The cache-friendly address of a candidate's photo, or None without one."""
+    if candidate.photo_digest is None:
+        return None
+    return url_for(
+        "committee.candidate_photo", candidate_id=candidate.id, v=candidate.photo_digest[:16]
+    )
+
+
+@bp.app_context_processor
+def photo_helpers() -> dict[str, object]:
+    """Let every template link a candidate's photo (the ballot and results pages too)."""
+    return {"candidate_photo_url": photo_url}

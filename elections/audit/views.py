@@ -1,23 +1,168 @@
-"""Browse the audit log."""
+"""The auditors' workspace: browse and filter the log, export it, verify everything."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from sqlalchemy import select
+import io
+import json
+import zipfile
+from datetime import datetime
 
-from elections.access import STAFF, roles_required
+from flask import Blueprint, abort, render_template, request, send_file
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from elections.audit import operations
+from elections.audit.access import WORKSPACE_ROLES, audit_workspace
+from elections.audit.forms import BundleForm, ExportLogForm, LogFilterForm, VerifyForm
+from elections.audit.log_filter import LogFilter, known_actions, page
+from elections.audit.messages import check_name, explain_check, summary
+from elections.auth.views import current_actor
+from elections.domain.roles import Role
+from elections.export_bundle import ZipWriter, exportable_elections
 from elections.extensions import db
-from elections.models import AuditEvent
+from elections.models import AuditEvent, Election, Position
+from elections.observers import (
+    HIDDEN_FROM_OBSERVERS,
+    audit_log_visible,
+    observer_or_roles,
+    viewing_role,
+)
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
-PAGE_SIZE = 100
+
+FILTER_FIELDS = ("since", "before", "actor", "action", "election")
+DETAILS_PREVIEW = 160
+
+
+def _elections() -> list[tuple[int, str]]:
+    """Every election, for the filter's choice list."""
+    return [(e.id, e.title) for e in db.session.scalars(select(Election).order_by(Election.id))]
+
+
+def _bundle_form() -> BundleForm:
+    """The bundle form, offering the elections whose voting has closed."""
+    form = BundleForm()
+    form.set_choices([(e.id, e.title) for e in exportable_elections()])
+    return form
+
+
+def occurred(event: AuditEvent) -> datetime:
+    """An entry's time as an aware instant, for showing in the school's time zone."""
+    return datetime.fromisoformat(event.occurred_at)
+
+
+def details_preview(details: object) -> str:
+    """An entry's details as one line of JSON, shortened for the table."""
+    text = json.dumps(details, sort_keys=True, ensure_ascii=False)
+    return text if len(text) <= DETAILS_PREVIEW else text[: DETAILS_PREVIEW - 1] + "…"
 
 
 @bp.get("/")
-@roles_required(*STAFF)
+@audit_workspace
 def log() -> str:
-    """The newest entries of the log."""
-    events = db.session.scalars(
-        select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(PAGE_SIZE)
-    ).all()
-    return render_template("audit/log.html", events=events)
+    """The log, newest first, filtered and paged by sequence number."""
+    form = LogFilterForm(request.args)
+    form.set_choices(known_actions(), _elections())
+    form.validate()
+    cursor = request.args.get("cursor", type=int)
+    entries = page(form.log_filter(), cursor)
+    filters = {
+        name: request.args[name]
+        for name in FILTER_FIELDS
+        if request.args.get(name) and not form[name].errors
+    }
+    return render_template(
+        "audit/log.html",
+        form=form,
+        entries=entries,
+        occurred=occurred,
+        preview=details_preview,
+        filters=filters,
+        export_form=ExportLogForm(formdata=None),
+        verify_form=VerifyForm(),
+        bundle_form=_bundle_form(),
+        cursor=cursor,
+    )
+
+
+@bp.post("/export")
+@audit_workspace
+def export_log() -> Response:
+    """Download the filtered log as CSV or JSON Lines."""
+    form = ExportLogForm()
+    form.set_choices(known_actions(), _elections())
+    if not form.validate():
+        abort(400)
+    fmt = "csv" if form.format.data == "csv" else "jsonl"
+    text = operations.export_log(current_actor(), form.log_filter(), fmt)
+    mimetype = "text/csv" if fmt == "csv" else "application/x-ndjson"
+    return send_file(
+        io.BytesIO(text.encode("utf-8")),
+        mimetype=f"{mimetype}; charset=utf-8",
+        as_attachment=True,
+        download_name=f"audit-log.{fmt}",
+    )
+
+
+@bp.post("/verify")
+@audit_workspace
+def verify() -> str:
+    """Verify the chain and every closed election, and show every check."""
+    if not VerifyForm().validate():
+        abort(400)
+    verification = operations.run_verification(current_actor())
+    report = verification.report
+    position_ids = {c.position_id for c in report.checks if c.position_id is not None}
+    positions = db.session.execute(
+        select(Position.id, Position.title).where(Position.id.in_(position_ids))
+    )
+    return render_template(
+        "audit/verification.html",
+        report=report,
+        recorded=verification.recorded,
+        summary=summary(report),
+        check_name=check_name,
+        explain=lambda check: explain_check(check, report),
+        titles=dict(_elections()),
+        positions={row.id: row.title for row in positions},
+    )
+
+
+@bp.post("/bundle")
+@audit_workspace
+def bundle() -> Response:
+    """Download an export bundle as a .zip: a closed election with its ballots, or the log."""
+    form = _bundle_form()
+    if not form.validate():
+        abort(400)
+    chosen = form.election.data or ""
+    election = db.get_or_404(Election, int(chosen)) if chosen.isdigit() else None
+    buffer = io.BytesIO()
+    name = f"election-{election.id}-bundle.zip" if election else "audit-log-bundle.zip"
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        operations.export_bundle(current_actor(), election, ZipWriter(archive))
+    buffer.seek(0)
+    return send_file(buffer, mimetype="application/zip", as_attachment=True, download_name=name)
+
+
+# Observers (issue #10): one election's entries, for the observers its candidates named.
+
+
+@bp.get("/elections/<int:election_id>")
+@observer_or_roles(*WORKSPACE_ROLES)
+def election_log(election_id: int) -> str:
+    """One election's entries, newest first; its observers see them once voting has closed."""
+    election = db.get_or_404(Election, election_id)
+    role = viewing_role(election.id)
+    if not audit_log_visible(election.current_phase, role):
+        abort(403)
+    cursor = request.args.get("cursor", type=int)
+    return render_template(
+        "audit/election_log.html",
+        election=election,
+        entries=page(LogFilter(election_id=election.id), cursor),
+        occurred=occurred,
+        preview=details_preview,
+        hidden=HIDDEN_FROM_OBSERVERS if role == Role.observer else frozenset(),
+        cursor=cursor,
+    )

@@ -2,9 +2,9 @@
 
 from flask import Flask
 
-from elections.cli import demo, roll, users
+from elections.cli import audit, demo, polls, roll, users
 
-COMMANDS = (users.user, roll.roll, demo.demo)
+COMMANDS = (users.user, roll.roll, demo.demo, polls.election, polls.polls, audit.audit)
 
 
 def init_app(app: Flask) -> None:

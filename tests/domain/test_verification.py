@@ -388,6 +388,16 @@ def test_the_recount_uses_the_lots_drawn():
     assert check.problem == Problem.result_differs
 
 
+def test_a_ballot_for_an_unknown_candidate_is_reported_as_uncountable():
+    entries, election = scenario()
+    single = election.positions[0]
+    forged = (dataclasses.replace(single.ballots[0], choices=encode_ballot((99,))), *single.ballots[1:])
+    report = verify(entries, [replace_position(election, SINGLE, ballots=forged)])
+    check = verdict(report, CheckKind.recount, SINGLE)
+    assert check.problem == Problem.cannot_count
+    assert check.detail["reason"]
+
+
 def test_a_closed_election_is_checked_without_a_recount():
     entries, election = scenario()
     closed = dataclasses.replace(
@@ -409,3 +419,24 @@ def test_the_first_failure_follows_report_order():
     report = verify(entries, [replace_position(election, RANKED, seal=None)])
     assert report.first_failure.kind == CheckKind.chain
     assert [c.kind for c in report.checks if c.failed] == [CheckKind.chain, CheckKind.seal]
+
+
+def test_a_position_nobody_stood_for_has_nothing_to_recount():
+    entries, election = scenario()
+    empty = PositionRecord(
+        id=99,
+        title="Nobody stood",
+        method="single",
+        seats=1,
+        allow_blank=True,
+        threshold_percent=50,
+        candidates=(),
+        participation=0,
+        ballots=(),
+        seal=sealed(99, ()),
+    )
+    with_empty = dataclasses.replace(election, positions=(*election.positions, empty))
+    report = verify(entries, [with_empty])
+    assert verdict(report, CheckKind.recount, 99).problem == Problem.nothing_to_count
+    assert verdict(report, CheckKind.seal, 99).status == Status.ok
+    assert verdict(report, CheckKind.seal_recorded, 99).problem == Problem.recorded_seal_differs

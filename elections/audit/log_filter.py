@@ -1,0 +1,87 @@
+"""Which audit entries an auditor is looking at: a filter, its pages and its export order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, select
+
+from elections.domain.audit_chain import AuditEntry, format_time
+from elections.export_bundle import audit_entries
+from elections.extensions import db
+from elections.models import AuditEvent
+
+PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """A time range (aware instants, ``before`` excluded), an actor, an action, an election."""
+
+    since: datetime | None = None
+    before: datetime | None = None
+    actor: str | None = None
+    action: str | None = None
+    election_id: int | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        """SQL conditions; times compare as text, which ``occurred_at``'s fixed form sorts."""
+        conditions = []
+        if self.since is not None:
+            conditions.append(AuditEvent.occurred_at >= format_time(self.since))
+        if self.before is not None:
+            conditions.append(AuditEvent.occurred_at < format_time(self.before))
+        if self.actor:
+            conditions.append(AuditEvent.actor == self.actor)
+        if self.action:
+            conditions.append(AuditEvent.action == self.action)
+        if self.election_id is not None:
+            conditions.append(AuditEvent.election_id == self.election_id)
+        return conditions
+
+    def statement(self) -> Select[tuple[AuditEvent]]:
+        """The matching entries, unordered."""
+        return select(AuditEvent).where(*self.conditions())
+
+    def as_details(self) -> dict[str, object]:
+        """The filter as audit details, so an export says what it held."""
+        values = {
+            "since": None if self.since is None else format_time(self.since),
+            "before": None if self.before is None else format_time(self.before),
+            "actor": self.actor,
+            "action": self.action,
+            "election_id": self.election_id,
+        }
+        return {name: value for name, value in values.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of entries, newest first, and the cursor of the next (older) page."""
+
+    events: list[AuditEvent]
+    older: int | None
+
+
+def page(log_filter: LogFilter, cursor: int | None = None, size: int = PAGE_SIZE) -> Page:
+    """The newest ``size`` matching entries below seq ``cursor``: keyset paging, never OFFSET."""
+    statement = log_filter.statement()
+    if cursor is not None:
+        statement = statement.where(AuditEvent.seq < cursor)
+    rows = list(db.session.scalars(statement.order_by(AuditEvent.seq.desc()).limit(size + 1)))
+    older = rows[size - 1].seq if len(rows) > size else None
+    return Page(rows[:size], older)
+
+
+def matching_entries(log_filter: LogFilter) -> Iterator[AuditEntry]:
+    """Every matching entry in seq order, as stored, streamed."""
+    return audit_entries(*log_filter.conditions())
+
+
+def known_actions() -> list[str]:
+    """Every action the log holds, for the filter's choice list."""
+    return list(
+        db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    )

@@ -1,0 +1,102 @@
+"""Verification verdicts in the reader's language; operators' tools print English."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from elections.domain.verification import Check, CheckKind, Figures, Report, Status
+
+CHECK_NAMES = {
+    CheckKind.bundle: _l("Export"),
+    CheckKind.chain: _l("Hash chain"),
+    CheckKind.log_head: _l("Head of the log"),
+    CheckKind.published_head: _l("Head published with the results"),
+    CheckKind.participation: _l("Participation"),
+    CheckKind.seal: _l("Seal of the ballot box"),
+    CheckKind.seal_recorded: _l("Seal recorded in the log"),
+    CheckKind.tracking_codes: _l("Tracking codes"),
+    CheckKind.recount: _l("Recount"),
+    CheckKind.result_recorded: _l("Result recorded in the log"),
+}
+
+PROBLEMS = {
+    "gap": _l("Entry %(seq)s is missing: the log jumps over it."),
+    "reordered": _l("The entries are out of order at entry %(seq)s."),
+    "duplicate-seq": _l("Entry %(seq)s appears twice, or where an earlier number belongs."),
+    "bad-genesis": _l("Entry 1 does not start the chain."),
+    "prev-hash-mismatch": _l("Entry %(seq)s does not link to the entry before it."),
+    "hash-mismatch": _l("Entry %(seq)s does not match its own hash: it was changed."),
+    "head-mismatch": _l("Entry %(seq)s is not the entry the head names: history was rewritten."),
+    "truncated": _l("The log ends before entry %(seq)s, which the head names."),
+    "unreadable": _l("The export cannot be read (%(where)s)."),
+    "key-required": _l("The log is keyed: its key is needed to check the hashes."),
+    "head-differs": _l(
+        "The recorded head is entry %(expected_seq)s, but the log ends at %(found_seq)s."
+    ),
+    "no-published-head": _l("The results were published without the head of the audit log."),
+    "participation-differs": _l(
+        "%(participation)s students took part, but there are %(ballots)s ballots."
+    ),
+    "not-sealed": _l("The ballot box was never sealed."),
+    "seal-count-differs": _l("The seal counts %(sealed)s ballots, but there are %(ballots)s."),
+    "seal-digest-differs": _l(
+        "The ballots no longer match the seal: one was changed, added or removed."
+    ),
+    "recorded-seal-differs": _l("The seal differs from the one the audit log recorded at closing."),
+    "bad-tracking-code": _l("A ballot has a malformed tracking code."),
+    "duplicate-tracking-code": _l("Two ballots share a tracking code."),
+    "bad-ballot": _l("A ballot cannot be read."),
+    "cannot-count": _l("The ballots cannot be counted."),
+    "no-result": _l("There is no published result."),
+    "candidates-differ": _l("The published result counts other candidates than the ballot paper."),
+    "result-differs": _l("The recount differs from the published result (%(field)s)."),
+    "recorded-result-differs": _l("The result differs from the one the audit log recorded."),
+    "nothing-to-count": _l("Nobody stood here, so there is nothing to count."),
+    "not-recorded": _l("Not recorded in the audit log, so not checked."),
+    "chain-broken": _l("Not checked, because the chain is broken."),
+}
+
+
+CONFIRMED = {
+    CheckKind.log_head: _l("The recorded head is the last entry, %(found_seq)s."),
+    CheckKind.published_head: _l("Entry %(head_seq)s is the head published with the results."),
+    CheckKind.participation: _l("%(ballots)s ballots, as many as students took part."),
+    CheckKind.seal: _l("%(ballots)s ballots match the seal."),
+    CheckKind.seal_recorded: _l("The seal is the one recorded in the log at closing."),
+    CheckKind.tracking_codes: _l("%(codes)s tracking codes, each different."),
+    CheckKind.recount: _l("Counting the ballots again gives the published result."),
+    CheckKind.result_recorded: _l("The result is the one recorded in the log at publication."),
+}
+
+
+def check_name(check: Check) -> str:
+    """The name of what a check looks at."""
+    return str(CHECK_NAMES[check.kind])
+
+
+def explain_check(check: Check, report: Report) -> str:
+    """A sentence saying what a check found, naming the entry, position or figures."""
+    values = Figures(seq=check.seq, **check.detail)
+    if check.status != Status.ok:
+        return str(PROBLEMS.get(str(check.problem), check.problem)) % values
+    if check.kind == CheckKind.chain and report.head is not None:
+        return _(
+            "Chain intact: %(entries)d entries, head %(seq)d %(hash)s.",
+            entries=report.entries,
+            seq=report.head.seq,
+            hash=report.head.hash,
+        )
+    return str(CONFIRMED.get(check.kind, _l("Holds."))) % values
+
+
+def summary(report: Report) -> str:
+    """One sentence on the whole verification: intact with its head, or the first failure."""
+    failure = report.first_failure
+    if failure is None:
+        return explain_check(report.chain, report)
+    return _(
+        "Verification failed: %(check)s: %(problem)s",
+        check=check_name(failure),
+        problem=explain_check(failure, report),
+    )

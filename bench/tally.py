@@ -183,9 +183,183 @@ def _beside_pyrankvote(
     return figures
 
 
+RESULTS_PAGE_BALLOTS = 100_000
+RESULTS_PAGE_REPEATS = 3
+BENCH_PASSWORD = "bench-password-not-secret"  # noqa: S105 - a throw-away database
+
+
+def _build_results_database(size: int) -> tuple[Any, int, str]:
+    """A fresh SQLite app with one closed ranked position holding `size` ballots.
+
+    Students, the frozen roll, participations and ballots go in through bulk Core inserts;
+    the box is sealed as closing seals it. Returns the app, the election id and a committee
+    member's username.
+    """
+    import secrets
+    import tempfile
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import insert
+    from werkzeug.security import generate_password_hash
+
+    from config import TestingConfig
+    from elections import create_app
+    from elections.domain import codes
+    from elections.domain.ballot import encode_ballot, seal_digest
+    from elections.extensions import db
+    from elections.models import (
+        Ballot as BallotRow,
+    )
+    from elections.models import (
+        BallotSeal,
+        Candidate,
+        Election,
+        EligibleVoter,
+        Participation,
+        Position,
+        User,
+    )
+
+    folder = tempfile.mkdtemp(prefix="results-bench-")
+    app = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.db"})
+    now = datetime.now(UTC)
+    with app.app_context():
+        db.create_all()
+        election = Election(
+            title="Benchmark election",
+            phase="closed",
+            opens_at=now - timedelta(days=1),
+            closes_at=now - timedelta(hours=1),
+            opened_at=now - timedelta(days=1),
+            closed_at=now - timedelta(hours=1),
+        )
+        position = Position(election=election, title="President", method="ranked", seats=1)
+        for number in CANDIDATES:
+            position.candidates.append(Candidate(name=f"Candidate {number}"))
+        staff = User(
+            username="bench-committee",
+            full_name="Bench Committee",
+            role="committee",
+            password_hash=generate_password_hash(BENCH_PASSWORD, "pbkdf2:sha256:1000"),
+        )
+        db.session.add_all([election, staff])
+        db.session.commit()
+        ids = {n: c.id for n, c in zip(CANDIDATES, position.candidates, strict=True)}
+        classes = [(grade, f"{grade}{letter}") for grade in range(7, 13) for letter in "АӘБВ"]
+        shanyraks = ("Алтай", "Арал", "Байқоңыр", "Жетісу")
+        students = [
+            {
+                "username": f"B{i:06d}",
+                "full_name": f"Student {i}",
+                "role": "student",
+                "grade": classes[i % len(classes)][0],
+                "class_name": classes[i % len(classes)][1],
+                "shanyrak": shanyraks[i % len(shanyraks)],
+                "active": True,
+                "session_version": 0,
+                "created_at": now,
+            }
+            for i in range(size)
+        ]
+        db.session.execute(insert(User), students)
+        first = db.session.scalar(db.select(db.func.min(User.id)).where(User.role == "student"))
+        db.session.execute(
+            insert(EligibleVoter),
+            [
+                {
+                    "election_id": election.id,
+                    "student_id": first + i,
+                    "grade": row["grade"],
+                    "class_name": row["class_name"],
+                    "shanyrak": row["shanyrak"],
+                }
+                for i, row in enumerate(students)
+            ],
+        )
+        db.session.execute(
+            insert(Participation),
+            [{"position_id": position.id, "student_id": first + i} for i in range(size)],
+        )
+        ballots = [
+            {
+                "id": secrets.token_hex(16),
+                "position_id": position.id,
+                "choices": encode_ballot(tuple(ids[c] for c in ballot)),
+                "tracking_code": codes.new_tracking_code(),
+            }
+            for ballot in ranked_ballots(size, SEED)
+        ]
+        db.session.execute(insert(BallotRow), ballots)
+        digest = seal_digest(position.id, [(b["id"], b["choices"]) for b in ballots])
+        db.session.add(BallotSeal(position_id=position.id, ballot_count=size, digest=digest))
+        db.session.commit()
+        return app, election.id, staff.username
+
+
+def _signed_in_client(app: Any, username: str) -> Any:
+    """A test client signed in through the real form."""
+    import re
+
+    client = app.test_client()
+    page = client.get("/sign-in").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert token, "no CSRF token on the sign-in page"
+    form = {"csrf_token": token.group(1), "username": username, "secret": BENCH_PASSWORD}
+    response = client.post("/sign-in", data=form)
+    assert response.status_code == 302, "the benchmark's committee member could not sign in"
+    return client
+
+
+def _time_page(client: Any, url: str) -> tuple[float, float]:
+    """The first view's time, and the median of the views after it."""
+    timings = []
+    for _ in range(RESULTS_PAGE_REPEATS + 1):
+        start = time.perf_counter()
+        response = client.get(url)
+        timings.append(time.perf_counter() - start)
+        assert response.status_code == 200, f"{url} answered {response.status_code}"
+    rest = sorted(timings[1:])
+    return timings[0], rest[len(rest) // 2]
+
+
+def bench_results_page(options: Options) -> None:
+    """Time the results page of a closed ranked position with 100,000 ballots, as committee.
+
+    Always 100,000 ballots (the target size), also with --quick. Before publication every view
+    counts afresh from the sealed ballots; after publication it shows the stored snapshot.
+    """
+    from datetime import UTC, datetime
+
+    from elections.operations import lifecycle as phases
+    from elections.operations.audit_log import Actor
+
+    size = RESULTS_PAGE_BALLOTS
+    build_start = time.perf_counter()
+    app, election_id, username = _build_results_database(size)
+    build_s = time.perf_counter() - build_start
+    client = _signed_in_client(app, username)
+    url = f"/results/{election_id}"
+    first_s, seconds = _time_page(client, url)
+    print(
+        f"results-page ballots={size} seconds={seconds:.3f} first_s={first_s:.3f}"
+        f" (closed: counted on every view; database built in {build_s:.1f} s)",
+        flush=True,
+    )
+    with app.app_context():
+        start = time.perf_counter()
+        phases.publish_election(Actor(username, "committee"), election_id, datetime.now(UTC))
+        publish_s = time.perf_counter() - start
+    first_s, seconds = _time_page(client, url)
+    print(
+        f"results-page-published ballots={size} seconds={seconds:.3f} first_s={first_s:.3f}"
+        f" publish_s={publish_s:.3f}",
+        flush=True,
+    )
+
+
 BENCHMARKS: tuple[Callable[[Options], None], ...] = (
     bench_counting,
-    # The results-page timing goes here: a function taking Options and printing plain lines.
+    bench_results_page,
 )
 
 

@@ -1,0 +1,552 @@
+"""A counted (or published) result made readable: tables, round-by-round trace, charts, words.
+
+Works from the result as ``result_to_dict`` writes it, the same data whether it was counted
+just now or read from the publication snapshot, so the page shows exactly what was (or will
+be) published. Figures are exact fractions in the result; here they become decimals in the
+reader's language, with the exact value kept in the cell's title.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from flask_babel import format_decimal, format_number, format_percent, ngettext
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from elections.charts import COMPACT, Bar, Marker, Tone, bar_chart
+from elections.domain.counting import Decision, Method, StepKind
+from elections.models import BallotSeal, Lot, Position, Runoff
+from elections.tally import tie_to_settle
+
+Names = Mapping[int, str]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number as shown, with its exact value when the shown one is rounded."""
+
+    shown: str
+    exact: str | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the plain results table: a candidate or an answer."""
+
+    label: str
+    votes: Figure
+    share: str
+    elected: bool = False
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One candidate in one round: their votes, and whether they were elected or went out."""
+
+    figure: Figure | None
+    state: str = ""
+
+
+@dataclass(frozen=True)
+class RoundRow:
+    """A candidate's line across the rounds."""
+
+    label: str
+    cells: tuple[Cell, ...]
+    elected: bool
+
+
+@dataclass(frozen=True)
+class Rounds:
+    """The ranked count round by round: rows are candidates, columns are rounds."""
+
+    numbers: tuple[int, ...]
+    rows: tuple[RoundRow, ...]
+    exhausted: tuple[Figure | None, ...]
+    actions: tuple[tuple[str, ...], ...]
+    quota: Figure | None
+    charts: tuple[Markup, ...]
+
+
+@dataclass(frozen=True)
+class LotLine:
+    """A lot drawn for a tie, as the page and the protocol list it."""
+
+    order: tuple[str, ...]
+    seed: str | None
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class PositionView:
+    """Everything the results page shows for one position."""
+
+    position: Position
+    method: str
+    state: str
+    total: Figure
+    valid: Figure
+    blank: Figure
+    rows: tuple[Row, ...]
+    winners: tuple[str, ...]
+    tied: tuple[tuple[int, str], ...]
+    tie_for: str
+    outcome: str
+    steps: tuple[str, ...]
+    chart: Markup | None
+    rounds: Rounds | None
+    lots: tuple[LotLine, ...]
+    seal: BallotSeal | None
+    runoff_seats: int | None
+    runoff: Runoff | None
+
+    @property
+    def counted(self) -> bool:
+        """Whether there is a count to show at all."""
+        return self.state != "nothing"
+
+
+def exact(value: str | int | Fraction | None) -> Fraction | None:
+    """A figure of the result (exact text such as "7/2", or a number) as a fraction."""
+    return None if value is None else Fraction(value)
+
+
+def figure(value: str | int | Fraction | None) -> Figure | None:
+    """A figure as the reader's language writes it: whole, or to two decimals with the exact."""
+    number = exact(value)
+    if number is None:
+        return None
+    if number.denominator == 1:
+        return Figure(format_number(number.numerator))
+    decimal = Decimal(number.numerator) / Decimal(number.denominator)
+    return Figure(format_decimal(decimal, "#,##0.00"), str(number))
+
+
+def whole(value: int) -> Figure:
+    """A count of ballots."""
+    return Figure(format_number(value))
+
+
+def percent(part: Fraction | int, base: Fraction | int) -> str:
+    """Part of base as a percentage to one decimal, or a dash when the base is empty."""
+    if not base:
+        return "—"
+    share = Fraction(part) / Fraction(base)
+    return format_percent(Decimal(share.numerator) / Decimal(share.denominator), "#,##0.0%")
+
+
+def method_label(position: Position) -> str:
+    """How the position is counted, in a few words."""
+    seats = position.seats
+    if position.method == Method.single:
+        return _("Single choice")
+    if position.method == Method.multi:
+        return ngettext("Several choices, %(num)d seat", "Several choices, %(num)d seats", seats)
+    if position.method == Method.ranked and seats == 1:
+        return _("Ranked choice (instant-runoff)")
+    if position.method == Method.ranked:
+        return ngettext(
+            "Ranked choice (single transferable vote), %(num)d seat",
+            "Ranked choice (single transferable vote), %(num)d seats",
+            seats,
+        )
+    return _("Yes or no (passes above %(threshold)s%%)", threshold=position.threshold_percent)
+
+
+def decision_text(decision: str | None) -> str:
+    """What a tie decides, for the sentence that names it."""
+    if decision == Decision.elimination:
+        return _("for elimination")
+    if decision == Decision.transfer_order:
+        return _("for which surplus is transferred first")
+    return _("for a seat")
+
+
+def join_names(ids: Sequence[int | str], names: Names) -> str:
+    """Candidates' names in a list the reader can read."""
+    return ", ".join(names.get(int(cid), "?") for cid in ids)
+
+
+def step_sentence(step: Mapping[str, Any], names: Names, result: Mapping[str, Any]) -> str | None:
+    """One step of the trace in words; None for the count steps, which the tables show."""
+    kind = step["kind"]
+    who = join_names(step["candidates"], names)
+    chosen = join_names(step["chosen"], names)
+    value = figure(step["value"])
+    votes = value.shown if value else "0"
+    decision = decision_text(step["decision"])
+    if kind == StepKind.elected and step["bar"] is not None:
+        quota = figure(step["bar"])
+        return _(
+            "%(name)s reaches the quota of %(quota)s with %(votes)s votes and is elected.",
+            name=who,
+            quota=quota.shown if quota else "",
+            votes=votes,
+        )
+    if kind == StepKind.elected and result["method"] == Method.yesno:
+        return _("The proposal passes with %(votes)s yes votes.", votes=votes)
+    if kind == StepKind.elected:
+        return _("%(name)s is elected with %(votes)s votes.", name=who, votes=votes)
+    if kind == StepKind.majority:
+        total = figure(step["total"])
+        return _(
+            "%(name)s has %(votes)s of the %(total)s continuing votes, more than half, "
+            "and is elected.",
+            name=who,
+            votes=votes,
+            total=total.shown if total else "0",
+        )
+    if kind == StepKind.elected_remaining:
+        return _("%(name)s is elected: no more candidates remain than seats to fill.", name=who)
+    if kind == StepKind.transfer:
+        weight = figure(step["weight"])
+        return _(
+            "The surplus of %(name)s (%(votes)s votes) is transferred: each of their ballots "
+            "passes to its next preference at %(weight)s of its value.",
+            name=who,
+            votes=votes,
+            weight=weight.shown if weight else "",
+        )
+    if kind == StepKind.eliminated:
+        return ngettext(
+            "%(names)s is eliminated with %(votes)s votes; the ballots pass to their next "
+            "preference.",
+            "%(names)s are eliminated with %(votes)s votes each; the ballots pass to their "
+            "next preference.",
+            len(step["candidates"]),
+            names=who,
+            votes=votes,
+        )
+    if kind == StepKind.threshold:
+        share = exact(step["value"])
+        bar = exact(step["bar"]) or Fraction(0)
+        if share is None:
+            return _("No yes or no votes were cast, so the proposal does not pass.")
+        total = figure(step["total"])
+        return _(
+            "Yes is %(share)s of the %(total)s yes and no votes; the proposal needs more "
+            "than %(threshold)s.",
+            share=percent(share, 1),
+            total=total.shown if total else "0",
+            threshold=percent(bar, 1),
+        )
+    if kind == StepKind.tie_backwards:
+        return _(
+            "%(names)s are tied %(decision)s; the counts of round %(round)s tell them "
+            "apart and single out %(chosen)s.",
+            names=who,
+            decision=decision,
+            round=step["earlier_round"],
+            chosen=chosen,
+        )
+    if kind == StepKind.tie_lot:
+        return _(
+            "%(names)s are tied %(decision)s; the lot drawn (order: %(order)s) picks %(chosen)s.",
+            names=who,
+            decision=decision,
+            order=join_names(step["order"], names),
+            chosen=chosen,
+        )
+    if kind == StepKind.tie_immaterial:
+        return _(
+            "%(names)s are tied %(decision)s, but however the tie is settled the same "
+            "candidates are elected, so no lot is needed (%(chosen)s taken first).",
+            names=who,
+            decision=decision,
+            chosen=chosen,
+        )
+    if kind == StepKind.lot_required:
+        return _(
+            "%(names)s are tied %(decision)s and nothing in the count tells them apart: "
+            "the count stops until a lot is drawn.",
+            names=who,
+            decision=decision,
+        )
+    return None
+
+
+def _short_action(step: Mapping[str, Any], names: Names) -> str | None:
+    """A step as a few words in the round table's last row."""
+    kind = step["kind"]
+    who = join_names(step["candidates"], names)
+    if kind in (StepKind.elected, StepKind.majority, StepKind.elected_remaining):
+        return _("Elected: %(names)s", names=who)
+    if kind == StepKind.transfer:
+        weight = figure(step["weight"])
+        return _(
+            "Surplus of %(name)s transferred (× %(weight)s)",
+            name=who,
+            weight=weight.shown if weight else "",
+        )
+    if kind == StepKind.eliminated:
+        return _("Eliminated: %(names)s", names=who)
+    if kind in (StepKind.tie_backwards, StepKind.tie_lot, StepKind.tie_immaterial):
+        return _("Tie settled: %(names)s", names=join_names(step["chosen"], names))
+    if kind == StepKind.lot_required:
+        return _("Lot required: %(names)s", names=who)
+    return None
+
+
+def _ident(position: Position, part: str) -> str:
+    """A chart id unique on the page."""
+    return f"chart-{position.id}-{part}"
+
+
+def _plain_rows(result: Mapping[str, Any], names: Names) -> list[Row]:
+    """Candidates by votes, most first (equal ones in ballot-paper order), or yes then no."""
+    valid = result["valid_ballots"]
+    if result["method"] == Method.yesno:
+        yes, no = result["yes"] or 0, result["no"] or 0
+        return [
+            Row(_("Yes"), whole(yes), percent(yes, valid), bool(result["passed"])),
+            Row(_("No"), whole(no), percent(no, valid)),
+        ]
+    counts = result["first_counts"]
+    paper = result["candidates"]
+    ordered = sorted(paper, key=lambda cid: -counts.get(str(cid), 0))
+    elected = set(result["elected"])
+    return [
+        Row(
+            names.get(cid, "?"),
+            whole(counts.get(str(cid), 0)),
+            percent(counts.get(str(cid), 0), valid),
+            cid in elected,
+        )
+        for cid in ordered
+    ]
+
+
+def _main_chart(position: Position, result: Mapping[str, Any], rows: Sequence[Row]) -> Markup:
+    """Bars for the counts in the table (first preferences for a ranked count)."""
+    counts = result["first_counts"]
+    if result["method"] == Method.yesno:
+        values = [result["yes"] or 0, result["no"] or 0]
+        threshold = exact(result["threshold"]) or Fraction(1, 2)
+        base = sum(values)
+        marker = Marker(threshold * base, _("threshold")) if base else None
+    else:
+        paper = result["candidates"]
+        ordered = sorted(paper, key=lambda cid: -counts.get(str(cid), 0))
+        values = [counts.get(str(cid), 0) for cid in ordered]
+        marker = None
+        if result["quota"] is not None:
+            quota = figure(result["quota"])
+            marker = Marker(exact(result["quota"]) or 0, _("quota %(num)s", num=quota.shown))
+    bars = [
+        Bar(row.label, value, f"{row.votes.shown} ({row.share})", _tone(row.elected))
+        for row, value in zip(rows, values, strict=True)
+    ]
+    if result["method"] == Method.ranked:
+        title = _("First preferences: %(position)s", position=position.title)
+    else:
+        title = _("Votes: %(position)s", position=position.title)
+    desc = "; ".join(f"{row.label}: {row.votes.shown} ({row.share})" for row in rows)
+    blank = result["blank_ballots"]
+    desc += ". " + ngettext(
+        "%(num)d blank ballot, not counted in any share.",
+        "%(num)d blank ballots, not counted in any share.",
+        blank,
+    )
+    chart = bar_chart(bars, title=title, desc=desc, ident=_ident(position, "main"), marker=marker)
+    return Markup(chart)  # noqa: S704 - built by charts.bar_chart, which escapes every text
+
+
+def _tone(elected: bool) -> Tone:
+    """Winners' bars stand out."""
+    return Tone.winner if elected else Tone.normal
+
+
+def _rounds(position: Position, result: Mapping[str, Any], names: Names) -> Rounds | None:
+    """The ranked count's rounds as a table and small multiples; None for other methods."""
+    if result["method"] != Method.ranked:
+        return None
+    trace = result["trace"]
+    counts = {s["round"]: s for s in trace if s["kind"] == StepKind.count}
+    numbers = tuple(sorted(counts))
+    happened: dict[int, list[Mapping[str, Any]]] = {n: [] for n in numbers}
+    for step in trace:
+        if step["kind"] != StepKind.count and step["round"] in happened:
+            happened[step["round"]].append(step)
+    elected_in: dict[int, int] = {}
+    out_in: dict[int, int] = {}
+    for step in trace:
+        if step["kind"] in (StepKind.elected, StepKind.majority, StepKind.elected_remaining):
+            for cid in step["candidates"]:
+                elected_in.setdefault(cid, step["round"])
+        if step["kind"] == StepKind.eliminated:
+            for cid in step["candidates"]:
+                out_in.setdefault(cid, step["round"])
+    first = result["first_counts"]
+    paper = sorted(result["candidates"], key=lambda cid: -first.get(str(cid), 0))
+    rows = []
+    for cid in paper:
+        cells = []
+        for number in numbers:
+            tally = counts[number]["tallies"].get(str(cid))
+            state = ""
+            if elected_in.get(cid) == number:
+                state = "elected"
+            elif out_in.get(cid) == number:
+                state = "eliminated"
+            cells.append(Cell(figure(tally), state))
+        rows.append(RoundRow(names.get(cid, "?"), tuple(cells), cid in elected_in))
+    actions = tuple(
+        tuple(a for a in (_short_action(s, names) for s in happened[n]) if a) for n in numbers
+    )
+    exhausted = tuple(figure(counts[n]["exhausted"]) for n in numbers)
+    quota = exact(result["quota"])
+    return Rounds(
+        numbers=numbers,
+        rows=tuple(rows),
+        exhausted=exhausted,
+        actions=actions,
+        quota=figure(quota),
+        charts=_round_charts(position, result, names, paper, counts, elected_in, out_in),
+    )
+
+
+def _round_charts(
+    position: Position,
+    result: Mapping[str, Any],
+    names: Names,
+    paper: Sequence[int],
+    counts: Mapping[int, Mapping[str, Any]],
+    elected_in: Mapping[int, int],
+    out_in: Mapping[int, int],
+) -> tuple[Markup, ...]:
+    """One small chart per round on one shared scale, so the rounds compare at a glance."""
+    quota = exact(result["quota"])
+    largest = max(
+        (exact(v) or 0 for step in counts.values() for v in step["tallies"].values()), default=0
+    )
+    scale = max(largest, quota or 0)
+    charts = []
+    for number, step in sorted(counts.items()):
+        tallies = step["tallies"]
+        bars = []
+        for cid in paper:
+            value = exact(tallies.get(str(cid)))
+            shown = figure(value)
+            if elected_in.get(cid, number + 1) <= number:
+                tone = Tone.winner
+            elif out_in.get(cid) == number:
+                tone = Tone.out
+            elif value is None:
+                tone = Tone.muted
+            else:
+                tone = Tone.normal
+            bars.append(Bar(names.get(cid, "?"), value or 0, shown.shown if shown else "—", tone))
+        if quota is not None:
+            marker = Marker(quota, _("quota"))
+        else:
+            continuing = sum((exact(v) or 0 for v in tallies.values()), Fraction(0))
+            marker = Marker(continuing / 2, _("half"))
+        title = _("Round %(num)d: %(position)s", num=number, position=position.title)
+        desc = "; ".join(f"{bar.label}: {bar.figure}" for bar in bars)
+        chart = bar_chart(
+            bars,
+            title=title,
+            desc=desc,
+            ident=_ident(position, f"round-{number}"),
+            scale=scale,
+            marker=marker,
+            layout=COMPACT,
+        )
+        charts.append(Markup(chart))  # noqa: S704 - charts.bar_chart escapes every text
+    return tuple(charts)
+
+
+def _outcome(result: Mapping[str, Any], names: Names) -> str:
+    """The result in one sentence."""
+    tied = tie_to_settle(result)
+    if tied:
+        return _(
+            "A lot is required: %(names)s are tied and the count cannot go on without one.",
+            names=join_names(tied, names),
+        )
+    if not result["valid_ballots"] and result["method"] != Method.yesno:
+        return _("No valid ballots were cast, so nobody is elected.")
+    if result["method"] == Method.yesno:
+        return _("The proposal passes.") if result["passed"] else _("The proposal does not pass.")
+    if not result["elected"]:
+        return _("Nobody is elected.")
+    return ngettext(
+        "Elected: %(names)s.",
+        "Elected: %(names)s.",
+        len(result["elected"]),
+        names=join_names(result["elected"], names),
+    )
+
+
+def lot_lines(lots: Sequence[Lot], names: Names) -> tuple[LotLine, ...]:
+    """The lots recorded for a position, oldest first."""
+    return tuple(
+        LotLine(tuple(names.get(cid, "?") for cid in lot.drawn_order), lot.seed, lot.recorded_at)
+        for lot in lots
+    )
+
+
+def tie_decision(result: Mapping[str, Any]) -> str:
+    """What the tie that stopped the count decides."""
+    for step in reversed(result["trace"]):
+        if step["kind"] == StepKind.lot_required:
+            return decision_text(step["decision"])
+    return ""
+
+
+def position_view(
+    position: Position,
+    result: Mapping[str, Any] | None,
+    *,
+    names: Names,
+    lots: Sequence[Lot],
+    seal: BallotSeal | None,
+    runoff_seats: int | None,
+    runoff: Runoff | None,
+    stored: bool = True,
+) -> PositionView:
+    """The page's view of one position's result (or of there being nothing to show).
+
+    ``stored`` False means the election is published but no result was stored for a
+    position that could have been counted, which the page says rather than recounting.
+    """
+    lines = lot_lines(lots, names)
+    if result is None:
+        zero = whole(0)
+        if stored:
+            why = _("Nothing to count: nobody stood for this position.")
+        else:
+            why = _("No result was stored for this position when the results were published.")
+        return PositionView(
+            position, method_label(position), "nothing", zero, zero, zero, (), (), (), "",
+            why, (), None, None, lines, seal, None, runoff,
+        )  # fmt: skip
+    rows = _plain_rows(result, names)
+    tied = tuple((cid, names.get(cid, "?")) for cid in tie_to_settle(result) or ())
+    steps = tuple(s for s in (step_sentence(x, names, result) for x in result["trace"]) if s)
+    return PositionView(
+        position=position,
+        method=method_label(position),
+        state="lot-required" if tied else "counted",
+        total=whole(result["total_ballots"]),
+        valid=whole(result["valid_ballots"]),
+        blank=whole(result["blank_ballots"]),
+        rows=tuple(rows),
+        winners=tuple(names.get(cid, "?") for cid in result["elected"]),
+        tied=tied,
+        tie_for=tie_decision(result),
+        outcome=_outcome(result, names),
+        steps=steps,
+        chart=_main_chart(position, result, rows),
+        rounds=_rounds(position, result, names),
+        lots=lines,
+        seal=seal,
+        runoff_seats=runoff_seats,
+        runoff=runoff,
+    )

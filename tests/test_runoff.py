@@ -1,0 +1,115 @@
+"""A runoff election from a tie, in one action: a draft with the tied candidates, linked, logged."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from elections.domain.lifecycle import Phase
+from elections.extensions import db
+from elections.models import Election, Runoff
+from elections.operations.results import ResultsReason, ResultsRefused, create_runoff
+from tests.conftest import post_form
+from tests.test_results_factories import entries, poll_with
+
+TIED = [["Әли"]] * 3 + [["Дана"]] * 3 + [["Максим"]] * 1
+
+
+def runoff_url(poll) -> str:
+    """Where the committee asks for a runoff."""
+    return f"/results/{poll.id}/positions/{poll.position().id}/runoff"
+
+
+def test_a_runoff_is_created_from_a_tie_in_one_action(app, staff_client):
+    poll = poll_with(TIED, voter_grades=[10, 11], threshold_percent=60, allow_blank=False)
+    source = poll.position()
+    browser, user = staff_client("committee")
+    page = browser.get(f"/results/{poll.id}/positions/{source.id}").get_data(as_text=True)
+    assert "Create a runoff election" in page
+    response = post_form(browser, runoff_url(poll))
+    assert response.status_code == 302
+    link = db.session.scalars(select(Runoff)).one()
+    assert response.headers["Location"].endswith(f"/committee/elections/{link.election_id}")
+    assert link.source_position_id == source.id
+    runoff = db.session.get(Election, link.election_id)
+    assert runoff.phase == Phase.draft
+    assert "Runoff: President" in runoff.title
+    [position] = runoff.positions
+    assert (position.title, position.method, position.seats) == ("President", "single", 1)
+    assert position.voter_grades == [10, 11]
+    assert (position.threshold_percent, position.allow_blank) == (60, False)
+    assert sorted(c.name for c in position.candidates) == ["Дана", "Әли"]
+    assert all(c.status == "registered" for c in position.candidates)
+    [created] = entries("runoff-created")
+    assert created.actor == user.username
+    assert created.election_id == poll.id
+    assert created.details["runoff_election_id"] == runoff.id
+    assert created.details["tied"] == sorted(poll.ids()[n] for n in ("Әли", "Дана"))
+    assert [e.election_id for e in entries("election-created")] == [runoff.id]
+    # The source page now links the runoff and offers no second one.
+    page = browser.get(f"/results/{poll.id}/positions/{source.id}").get_data(as_text=True)
+    assert "A runoff election was created for this tie." in page
+    assert "Create a runoff election" not in page
+
+
+def test_only_one_runoff_per_position(app):
+    poll = poll_with(TIED)
+    now = datetime.now(UTC)
+    create_runoff(poll.actor, poll.position().id, "Runoff", now)
+    with pytest.raises(ResultsRefused) as refused:
+        create_runoff(poll.actor, poll.position().id, "Runoff again", now)
+    assert refused.value.reason == ResultsReason.runoff_exists
+
+
+def test_a_runoff_contests_only_the_seats_still_open(app):
+    # Two seats: Әли is elected outright with 5 marks, Дана and Максим tie at 3 for the second.
+    ballots = [["Әли", "Дана"]] * 3 + [["Әли", "Максим"]] * 2 + [["Максим"]] + [["Бекзат"]]
+    poll = poll_with(
+        ballots, method="multi", seats=2, candidates=("Әли", "Бекзат", "Дана", "Максим")
+    )
+    runoff = create_runoff(poll.actor, poll.position().id, "Runoff", datetime.now(UTC))
+    [position] = runoff.positions
+    assert (position.method, position.seats) == ("multi", 1)
+    assert sorted(c.name for c in position.candidates) == ["Дана", "Максим"]
+
+
+def test_no_runoff_without_a_tie(app):
+    poll = poll_with([["Әли"]] * 2 + [["Дана"]])
+    with pytest.raises(ResultsRefused) as refused:
+        create_runoff(poll.actor, poll.position().id, "Runoff", datetime.now(UTC))
+    assert refused.value.reason == ResultsReason.runoff_not_offered
+
+
+def test_an_early_elimination_tie_is_settled_by_lot_not_by_runoff(app, staff_client):
+    # Дана and Максим tie for elimination while Әли is still in the count.
+    ballots = [["Әли"]] * 4 + [["Дана", "Максим"]] * 3 + [["Максим", "Әли"]] * 3
+    poll = poll_with(ballots, method="ranked")
+    browser, _user = staff_client("committee")
+    page = browser.get(f"/results/{poll.id}/positions/{poll.position().id}").get_data(as_text=True)
+    assert "Lot required" in page
+    assert "Create a runoff election" not in page
+    with pytest.raises(ResultsRefused) as refused:
+        create_runoff(poll.actor, poll.position().id, "Runoff", datetime.now(UTC))
+    assert refused.value.reason == ResultsReason.runoff_not_offered
+
+
+def test_a_final_ranked_tie_can_go_to_a_runoff(app):
+    ballots = [["Әли", "Дана"]] * 3 + [["Дана", "Әли"]] * 3
+    poll = poll_with(ballots, method="ranked", candidates=("Әли", "Дана"))
+    runoff = create_runoff(poll.actor, poll.position().id, "Runoff", datetime.now(UTC))
+    [position] = runoff.positions
+    assert (position.method, position.seats) == ("ranked", 1)
+    assert sorted(c.name for c in position.candidates) == ["Дана", "Әли"]
+
+
+def test_runoffs_are_for_the_committee_and_before_publication(app, staff_client):
+    poll = poll_with(TIED)
+    browser, _user = staff_client("auditor")
+    assert post_form(browser, runoff_url(poll)).status_code == 403
+    open_poll = poll_with(TIED, phase="open")
+    with pytest.raises(ResultsRefused) as refused:
+        create_runoff(open_poll.actor, open_poll.position().id, "Runoff", datetime.now(UTC))
+    assert refused.value.reason == ResultsReason.lot_not_now
+    assert db.session.scalars(select(Runoff)).all() == []

@@ -18,7 +18,7 @@ config.set_main_option(
 
 
 def render_item(type_, obj, autogen_context):
-    """Write the app's column types as their plain SQLAlchemy base, so revisions import nothing of ours."""
+    """Render our column types as their SQLAlchemy base, so revisions import nothing of ours."""
     if type_ == "type" and isinstance(obj, TypeDecorator):
         return f"sa.{obj.impl_instance!r}"
     return False

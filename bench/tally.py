@@ -290,7 +290,8 @@ def _build_results_database(size: int) -> tuple[Any, int, str]:
             for ballot in ranked_ballots(size, SEED)
         ]
         db.session.execute(insert(BallotRow), ballots)
-        digest = seal_digest(position.id, [(b["id"], b["choices"]) for b in ballots])
+        sealed = [(b["id"], b["tracking_code"], b["choices"]) for b in ballots]
+        digest = seal_digest(position.id, sealed)
         db.session.add(BallotSeal(position_id=position.id, ballot_count=size, digest=digest))
         db.session.commit()
         return app, election.id, staff.username

@@ -97,9 +97,9 @@ def test_downloaded_ballots_recount_to_the_published_result(app, client):
 
         ids = [ballot["id"] for ballot in as_json["ballots"]]
         assert ids == sorted(ids)  # the sealed list, in ballot-id order
-        pairs = [(b["id"], b["choices"]) for b in as_json["ballots"]]
-        assert seal_digest(position.id, pairs) == header["seal"]["digest"]
-        assert len(pairs) == header["seal"]["ballot_count"] == 10
+        sealed = [(b["id"], b["tracking_code"], b["choices"]) for b in as_json["ballots"]]
+        assert seal_digest(position.id, sealed) == header["seal"]["digest"]
+        assert len(sealed) == header["seal"]["ballot_count"] == 10
     assert published[poll.position("President").id]["elected"] == [poll.ids("President")["Дана"]]
 
 

@@ -48,8 +48,8 @@ def test_seal_records_count_and_recomputable_digest(app):
     compact_ballot_storage()
     [seal] = seals
     assert seal.ballot_count == 12
-    stored = db.session.execute(select(Ballot.id, Ballot.choices)).all()
-    assert seal.digest == seal_digest(position.id, [(b.id, b.choices) for b in stored])
+    stored = db.session.execute(select(Ballot.id, Ballot.tracking_code, Ballot.choices)).all()
+    assert seal.digest == seal_digest(position.id, [tuple(b) for b in stored])
     assert db.session.get(BallotSeal, position.id).digest == seal.digest
     assert sorted(b.choices for b in stored).count(encode_ballot((second,))) == 4
 
@@ -64,8 +64,8 @@ def test_a_changed_ballot_no_longer_matches_the_seal(app):
     one = db.session.scalars(select(Ballot)).first()
     one.choices = encode_ballot((second,))
     db.session.commit()
-    stored = db.session.execute(select(Ballot.id, Ballot.choices)).all()
-    assert seal_digest(position.id, [(b.id, b.choices) for b in stored]) != seal.digest
+    stored = db.session.execute(select(Ballot.id, Ballot.tracking_code, Ballot.choices)).all()
+    assert seal_digest(position.id, [tuple(b) for b in stored]) != seal.digest
 
 
 def test_sqlite_storage_is_rebuilt_after_the_seal(app):

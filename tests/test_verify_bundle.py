@@ -254,7 +254,7 @@ def test_ballots_and_seal_rewritten_together_contradict_the_log(bundle, capsys):
             position["participation"] = len(rows)
             position["seal"]["ballot_count"] = len(rows)
             position["seal"]["digest"] = seal_digest(
-                council.id, [(r["id"], r["choices"]) for r in rows]
+                council.id, [(r["id"], r["tracking_code"], r["choices"]) for r in rows]
             )
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     status, output = run_verifier(target, capsys=capsys)

@@ -140,21 +140,22 @@ def decode_ballot(text: str) -> Choices:
     return choices
 
 
-def seal_digest(position_id: int, ballots: Iterable[tuple[str, str]]) -> str:
+def seal_digest(position_id: int, ballots: Iterable[tuple[str, str, str]]) -> str:
     """SHA-256 hex over a position's ballot box, so the sealed box can be re-checked offline.
 
-    The input is (ballot_id, encoded choices) pairs, the choices as stored by
-    ``encode_ballot``. The digest is over the UTF-8 bytes of::
+    The input is (ballot_id, tracking_code, encoded choices) triples, the choices as
+    stored by ``encode_ballot``. The tracking code is sealed too, so codes cannot be
+    swapped between ballots after closing. The digest is over the UTF-8 bytes of::
 
-        {"ballots":[["<ballot_id>","<choices text>"],...],"position":<position_id>}
+        {"ballots":[["<ballot_id>","<tracking code>","<choices text>"],...],"position":<id>}
 
-    with the pairs sorted by ballot_id (then choices text) in code point order, no
-    whitespace, and strings in JSON escaping (``"`` → ``\\"``, ``\\`` → ``\\\\``, control
+    with the triples sorted by ballot_id (then code, then choices) in code point order,
+    no whitespace, and strings in JSON escaping (``"`` → ``\\"``, ``\\`` → ``\\\\``, control
     characters as ``\\uXXXX`` or ``\\n`` etc.; other characters as themselves). For
-    example ``seal_digest(7, [("b1", '["yes"]')])`` hashes
-    ``{"ballots":[["b1","[\\"yes\\"]"]],"position":7}``.
+    example ``seal_digest(7, [("b1", "ABCD-EFGH-JK", '["yes"]')])`` hashes
+    ``{"ballots":[["b1","ABCD-EFGH-JK","[\\"yes\\"]"]],"position":7}``.
     """
-    pairs = sorted([ballot_id, text] for ballot_id, text in ballots)
-    box = {"ballots": pairs, "position": position_id}
+    triples = sorted([ballot_id, code, text] for ballot_id, code, text in ballots)
+    box = {"ballots": triples, "position": position_id}
     canonical = json.dumps(box, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

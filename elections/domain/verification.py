@@ -414,7 +414,9 @@ class _PositionChecks:
                 sealed=seal.ballot_count,
                 ballots=len(ballots),
             )
-        digest = seal_digest(self.position.id, [(b.id, b.choices) for b in ballots])
+        digest = seal_digest(
+            self.position.id, [(b.id, b.tracking_code, b.choices) for b in ballots]
+        )
         if digest != seal.digest:
             return self._check(
                 CheckKind.seal, Problem.seal_digest_differs, sealed=seal.digest, found=digest

@@ -30,12 +30,14 @@ def seal_ballot_box(election: Election) -> list[BallotSeal]:
     seals = []
     for position in election.positions:
         ballots = db.session.execute(
-            select(Ballot.id, Ballot.choices).where(Ballot.position_id == position.id)
+            select(Ballot.id, Ballot.tracking_code, Ballot.choices).where(
+                Ballot.position_id == position.id
+            )
         ).all()
         seal = BallotSeal(
             position_id=position.id,
             ballot_count=len(ballots),
-            digest=seal_digest(position.id, [(b.id, b.choices) for b in ballots]),
+            digest=seal_digest(position.id, [tuple(b) for b in ballots]),
             sealed_at=now,
         )
         db.session.add(seal)

@@ -219,14 +219,18 @@ def test_only_validator_shapes_are_encoded(choices):
     assert refusal(encode_ballot, choices).reason == B.bad_value
 
 
-BOX = [("c9", "[2]"), ("a1", '["yes"]'), ("b5", "[]")]
+BOX = [("c9", "CCCC-CCCC-CC", "[2]"), ("a1", "AAAA-AAAA-AA", '["yes"]'), ("b5", "BB-B", "[]")]
 
 
 def test_seal_follows_the_documented_form():
-    canonical = '{"ballots":[["a1","[\\"yes\\"]"],["b5","[]"],["c9","[2]"]],"position":7}'
+    canonical = (
+        '{"ballots":[["a1","AAAA-AAAA-AA","[\\"yes\\"]"],["b5","BB-B","[]"],'
+        '["c9","CCCC-CCCC-CC","[2]"]],"position":7}'
+    )
     assert seal_digest(7, BOX) == hashlib.sha256(canonical.encode()).hexdigest()
-    example = '{"ballots":[["b1","[\\"yes\\"]"]],"position":7}'
-    assert seal_digest(7, [("b1", '["yes"]')]) == hashlib.sha256(example.encode()).hexdigest()
+    example = '{"ballots":[["b1","ABCD-EFGH-JK","[\\"yes\\"]"]],"position":7}'
+    one = [("b1", "ABCD-EFGH-JK", '["yes"]')]
+    assert seal_digest(7, one) == hashlib.sha256(example.encode()).hexdigest()
 
 
 def test_seal_ignores_storage_order_but_not_content():
@@ -234,9 +238,14 @@ def test_seal_ignores_storage_order_but_not_content():
     assert seal_digest(7, reversed(BOX)) == digest
     assert seal_digest(8, BOX) != digest
     assert seal_digest(7, BOX[:-1]) != digest
-    assert seal_digest(7, [*BOX, ("d0", "[]")]) != digest
-    assert seal_digest(7, [("c9", "[3]"), *BOX[1:]]) != digest
-    assert seal_digest(7, [("c8", "[2]"), *BOX[1:]]) != digest
+    assert seal_digest(7, [*BOX, ("d0", "DDDD-DDDD-DD", "[]")]) != digest
+    assert seal_digest(7, [("c9", "CCCC-CCCC-CC", "[3]"), *BOX[1:]]) != digest
+    assert seal_digest(7, [("c8", "CCCC-CCCC-CC", "[2]"), *BOX[1:]]) != digest
+
+
+def test_seal_covers_tracking_codes_so_they_cannot_be_swapped():
+    swapped = [("c9", "AAAA-AAAA-AA", "[2]"), ("a1", "CCCC-CCCC-CC", '["yes"]'), BOX[2]]
+    assert seal_digest(7, swapped) != seal_digest(7, BOX)
 
 
 def test_empty_box_has_a_seal():

@@ -46,7 +46,8 @@ def ballots_of(position_id: int, choices: list[tuple], seed: int = 1) -> tuple[B
 
 def sealed(position_id: int, ballots: tuple[BallotRecord, ...]) -> SealRecord:
     """The seal the closing would record over these ballots."""
-    return SealRecord(len(ballots), seal_digest(position_id, [(b.id, b.choices) for b in ballots]))
+    triples = [(b.id, b.tracking_code, b.choices) for b in ballots]
+    return SealRecord(len(ballots), seal_digest(position_id, triples))
 
 
 def position(
@@ -300,6 +301,18 @@ def test_a_ballot_altered_after_the_seal_breaks_the_digest_and_the_recount():
     assert report.first_failure.position_id == SINGLE
 
 
+def test_tracking_codes_swapped_after_the_seal_break_the_digest():
+    entries, election = scenario()
+    first, second, *rest = election.positions[0].ballots
+    swapped = (
+        dataclasses.replace(first, tracking_code=second.tracking_code),
+        dataclasses.replace(second, tracking_code=first.tracking_code),
+        *rest,
+    )
+    report = verify(entries, [replace_position(election, SINGLE, ballots=swapped)])
+    assert verdict(report, CheckKind.seal, SINGLE).problem == Problem.seal_digest_differs
+
+
 def test_ballots_seal_and_result_rewritten_together_differ_from_the_recorded_seal():
     entries, election = scenario()
     single = election.positions[0]
@@ -391,7 +404,10 @@ def test_the_recount_uses_the_lots_drawn():
 def test_a_ballot_for_an_unknown_candidate_is_reported_as_uncountable():
     entries, election = scenario()
     single = election.positions[0]
-    forged = (dataclasses.replace(single.ballots[0], choices=encode_ballot((99,))), *single.ballots[1:])
+    forged = (
+        dataclasses.replace(single.ballots[0], choices=encode_ballot((99,))),
+        *single.ballots[1:],
+    )
     report = verify(entries, [replace_position(election, SINGLE, ballots=forged)])
     check = verdict(report, CheckKind.recount, SINGLE)
     assert check.problem == Problem.cannot_count

@@ -25,7 +25,7 @@ from config import TestingConfig
 from elections import create_app
 from elections.domain import codes
 from elections.extensions import db, limiter
-from elections.models import Candidate, Election, Position, User
+from elections.models import Candidate, Election, EligibleVoter, Position, User
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
@@ -219,6 +219,21 @@ def make_position(
         db.session.add(Candidate(position=position, name=name))
     db.session.commit()
     return position
+
+
+def enrol(election: Election, *students: User) -> None:
+    """Freeze these students onto the election's roll, with their current facts."""
+    for student in students:
+        db.session.add(
+            EligibleVoter(
+                election_id=election.id,
+                student_id=student.id,
+                grade=student.grade,
+                class_name=student.class_name,
+                shanyrak=student.shanyrak,
+            )
+        )
+    db.session.commit()
 
 
 @pytest.fixture

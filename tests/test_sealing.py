@@ -9,11 +9,11 @@ from sqlalchemy import select, text
 
 from elections.domain.ballot import encode_ballot, seal_digest
 from elections.extensions import db
-from elections.models import Ballot, BallotSeal, EligibleVoter
+from elections.models import Ballot, BallotSeal
 from elections.operations.audit_log import Actor
 from elections.operations.sealing import compact_ballot_storage, seal_ballot_box
 from elections.operations.voting import cast_ballots
-from tests.conftest import make_election, make_position, make_student
+from tests.conftest import enrol, make_election, make_position, make_student
 
 VOTER = Actor("tester", "student", "127.0.0.1")
 
@@ -23,17 +23,7 @@ def open_election_with_voters(count: int):
     election = make_election(phase="open")
     position = make_position(election, candidates=("Әли", "Дана"))
     students = [make_student(code=None) for _ in range(count)]
-    for student in students:
-        db.session.add(
-            EligibleVoter(
-                election_id=election.id,
-                student_id=student.id,
-                grade=student.grade,
-                class_name=student.class_name,
-                shanyrak=student.shanyrak,
-            )
-        )
-    db.session.commit()
+    enrol(election, *students)
     return election, position, students
 
 

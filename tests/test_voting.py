@@ -23,13 +23,19 @@ from elections.models import (
     Ballot,
     Candidate,
     Election,
-    EligibleVoter,
     Participation,
     Position,
     User,
 )
 from elections.operations.audit_log import Actor
-from tests.conftest import make_election, make_position, make_student, post_form, sign_in
+from tests.conftest import (
+    enrol,
+    make_election,
+    make_position,
+    make_student,
+    post_form,
+    sign_in,
+)
 
 CODE = "ABCD-EFGH"
 VOTER = Actor("tester", "student", "127.0.0.1")
@@ -38,21 +44,6 @@ RECEIPT_CODE = re.compile(r'class="receipt-code">([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-
 
 
 # Helpers shared by the voting test files.
-
-
-def enrol(election: Election, *students: User) -> None:
-    """Freeze these students onto the election's roll, with their current facts."""
-    for student in students:
-        db.session.add(
-            EligibleVoter(
-                election_id=election.id,
-                student_id=student.id,
-                grade=student.grade,
-                class_name=student.class_name,
-                shanyrak=student.shanyrak,
-            )
-        )
-    db.session.commit()
 
 
 def signed_in_student(app: Flask, election: Election | None = None, **facts) -> tuple:

@@ -41,7 +41,9 @@ class Config:
     ENV_NAME = "base"
     SECRET_KEY = _env("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'elections.db'}"
-    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True}
+    # hide_parameters: a database error logs its SQL but never the values bound into it
+    # (names, hashes, tracking codes, choices), so no log line can pair a voter with a vote.
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict] = {"pool_pre_ping": True, "hide_parameters": True}
     SCHOOL_NAME = _env("SCHOOL_NAME", "Council of Leaders")
     SCHOOL_TIMEZONE = _env("SCHOOL_TIMEZONE", "Asia/Almaty")
     LANGUAGES = ("kk", "ru", "en")
@@ -70,6 +72,8 @@ class Config:
     TURNOUT_MIN_GROUP = _env_int("TURNOUT_MIN_GROUP", 5)
     SCHEDULE_CHECK_SECONDS = float(_env("SCHEDULE_CHECK_SECONDS", "1") or 1)
 
+    # Sign-in limits: memory:// counts in each process on its own; with several gunicorn
+    # workers or machines set a shared store, e.g. redis://host:6379 (needs ``redis``).
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     SIGNIN_LIMIT_PER_ACCOUNT = _env("SIGNIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
@@ -102,6 +106,9 @@ class ProductionConfig(Config):
 
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = True
+    # The __Host- prefix makes browsers refuse the cookie unless it is Secure, for the whole
+    # site and for this host only, so no sibling subdomain can plant a session (fixation).
+    SESSION_COOKIE_NAME = "__Host-session"
     PREFERRED_URL_SCHEME = "https"
 
 

@@ -91,11 +91,12 @@ class RollFileError(Exception):
 
 
 def parse_roll(data: bytes, filename: str = "") -> list[RollRow]:
-    """Parse and check a whole roll file, raising ``RollFileError`` with every problem found."""
-    if filename.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04":
-        records = _xlsx_records(data)
-    else:
-        records = _csv_records(data)
+    """Parse and check a whole roll file, raising ``RollFileError`` with every problem found.
+
+    The content decides the format (a workbook is a ZIP archive); ``filename`` is only the
+    uploader's claim and is not trusted, so a CSV named ``roll.xlsx`` is still read as CSV.
+    """
+    records = _xlsx_records(data) if data[:4] == b"PK\x03\x04" else _csv_records(data)
     header, *body = _non_blank(records)
     columns = _map_header(header[1])
     rows, errors, first_line = [], [], {}

@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -27,7 +28,7 @@ from elections.i18n import SESSION_LANGUAGE
 from elections.models import User
 from elections.operations import accounts
 from elections.operations.audit_log import Actor
-from elections.security import start_session_clock
+from elections.security import MAX_ROW_ID, start_session_clock
 
 bp = Blueprint("auth", __name__)
 
@@ -47,12 +48,25 @@ login_manager.session_protection = None  # sessions are bound to the session ver
 def load_user(session_id: str) -> User | None:
     """Load the account only while its session version still matches the cookie's."""
     user_id, _sep, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    if not _plain_number(user_id) or not _plain_number(version):
         return None
     user = db.session.get(User, int(user_id))
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user
+
+
+def _plain_number(text: str) -> bool:
+    """ASCII digits only, within an id column's range ("²" is a digit to ``isdigit``)."""
+    return text.isascii() and text.isdigit() and int(text) <= MAX_ROW_ID
+
+
+@login_manager.unauthorized_handler
+def ask_to_sign_in() -> Response:
+    """Send a signed-out visitor to sign in, saying so when their session has just ended."""
+    target = request.full_path.rstrip("?")
+    expired = "1" if g.get("session_expired") else None
+    return redirect(url_for("auth.sign_in", next=safe_next(target), expired=expired))
 
 
 def current_actor() -> Actor:
@@ -78,8 +92,13 @@ def home_url() -> str:
 
 
 def _account_key() -> str:
-    """Rate-limit key for one account, whatever address the attempts come from."""
-    return "account:" + request.form.get("username", "").strip().lower()[:64]
+    """Rate-limit key for one account, whatever address the attempts come from.
+
+    The name is as typed, so it is made printable here: the limiter writes the key into
+    the application log when the limit trips, and a typed "\\r\\n" must not forge a log line.
+    """
+    typed = request.form.get("username", "").strip().lower()[:64]
+    return "account:" + "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in typed)
 
 
 @bp.get("/")

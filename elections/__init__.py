@@ -9,6 +9,7 @@ from flask import Flask
 
 from config import Config, selected_config
 from elections import audit, auth, cli, committee, database, errors, i18n, results, security, vote
+from elections.campaign.views import bp as campaign_bp
 from elections.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +37,7 @@ def create_app(
     security.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
-    for blueprint in (auth.bp, vote.bp, committee.bp, audit.bp, results.bp):
+    for blueprint in (auth.bp, vote.bp, committee.bp, audit.bp, results.bp, campaign_bp):
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

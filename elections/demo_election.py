@@ -1,4 +1,7 @@
-"""The demo election for ``flask demo``: open now, closing in a week, built by the operations.
+"""The demo elections for ``flask demo``, built by the operations.
+
+The first is open now and closes in a week; the second (``build_campaign_election``)
+is in its campaign, with nominations reviewed, one rejected, one pending, and an observer.
 
 It shows what the Council of Leaders actually runs: a President elected by grades 8-11
 by ranked choice, a leader for every shanyrak voted by that shanyrak alone, and a
@@ -16,10 +19,11 @@ from io import BytesIO
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import select
 
+from elections.domain.lifecycle import Phase
 from elections.domain.roles import Role
 from elections.extensions import db
-from elections.models import Election, User
-from elections.operations import candidates, elections, lifecycle
+from elections.models import Candidate, Election, User
+from elections.operations import candidates, elections, lifecycle, nominations
 from elections.operations.audit_log import Actor
 from elections.photos import Photo, clean_photo
 
@@ -175,4 +179,127 @@ def build_demo_election(actor: Actor, rng: random.Random, now: datetime) -> Elec
     )
     candidates.add_candidate(actor, question.id, name=PROPOSAL, manifesto=PROPOSAL_MANIFESTO)
     lifecycle.open_election(actor, election.id, now)
+    return db.session.get(Election, election.id) or election
+
+
+# The second demo election (issue #10): the whole calendar, stopped in its campaign.
+
+PARLIAMENT_TITLE = "School Parliament 2026 / Мектеп парламенті 2026"
+PARLIAMENT_DESCRIPTION = (
+    "Спикер мен спорт министрін сайлаймыз. Выбираем спикера и министра спорта. "
+    "Nominations are closed; the campaign runs until the day of silence."
+)
+SPEAKER_ENDORSEMENTS = 3
+SPEAKER_PROGRAMMES = (
+    "### Әр сыныптың дауысы естілсін\n\n"
+    "- Ай сайын ашық парламент отырысы\n- Ұсыныстар жәшігі әр қабатта\n\n"
+    "Видеода толығырақ айтамын.",
+    "### Парламент, который работает\n\n"
+    "1. Протоколы заседаний — на доске объявлений\n2. Дебаты кандидатов каждую четверть\n"
+    "3. **Отчёт спикера** перед каникулами",
+    "*A parliament for everyone.*\n\n- Clubs fair in September\n- A quiet study room"
+    " after lessons\n- Student reporters for the school site",
+)
+SPORT_PROGRAMMES = (
+    "Футбол, волейбол, шахмат — шаңырақ кубогы әр тоқсанда!",
+    "- Ski trip in February\n- New nets for the yard\n- Sports day run by students",
+)
+REJECTED_PROGRAMME = "Барлық емтихандарды жоямын! Отменю все экзамены! I will cancel all exams!"
+REJECTION_REASON = (
+    "Бағдарлама парламенттің өкілеттігінен тыс: емтихандарды министрлік белгілейді. "
+    "Программа выходит за рамки полномочий парламента: экзамены назначает министерство."
+)
+REGISTRATION_NOTE = "Қолдау жеткілікті, құжаттар толық. Endorsements and documents checked."
+VIDEO_URL = "https://video.example.kz/parliament-2026/speaker"
+
+
+def build_campaign_election(actor: Actor, rng: random.Random, now: datetime) -> Election:
+    """A second election in its campaign: registered candidates, one rejected, one pending.
+
+    It runs the real calendar: nominations filed by the students themselves (with
+    programmes, avatars and one video link), endorsements, the commission's review,
+    an observer named, then the campaign, with a page edited once since registration.
+    """
+
+    def student_actor(student: User) -> Actor:
+        return Actor(student.username, str(Role.student))
+
+    minute = now.replace(second=0, microsecond=0)
+    opens = minute + timedelta(days=11)
+    election = elections.create_election(
+        actor,
+        elections.ElectionDetails(
+            title=PARLIAMENT_TITLE,
+            description=PARLIAMENT_DESCRIPTION,
+            nomination_starts=minute - timedelta(days=10),
+            campaign_starts=minute - timedelta(days=3),
+            silence_starts=opens - timedelta(days=1),
+            opens_at=opens,
+            closes_at=opens + timedelta(hours=8),
+            appeals_end=opens + timedelta(days=3),
+            endorsement_limit=3,
+        ),
+    )
+    speaker = elections.create_position(
+        actor,
+        election.id,
+        elections.PositionSpec(
+            title="Speaker / Спикер",
+            description="Парламент спикері · Спикер парламента · Speaker of the Parliament",
+            voter_grades=frozenset({8, 9, 10, 11}),
+            candidate_grades=frozenset({10, 11}),
+            endorsements_required=SPEAKER_ENDORSEMENTS,
+        ),
+    )
+    sport = elections.create_position(
+        actor,
+        election.id,
+        elections.PositionSpec(
+            title="Minister of Sport / Спорт министрі",
+            voter_grades=frozenset({7, 8, 9, 10, 11}),
+            candidate_grades=frozenset({8, 9, 10, 11}),
+        ),
+    )
+    lifecycle.advance_election(actor, election.id, Phase.nomination, now)
+    seniors = rng.sample(_students(grades=frozenset({10, 11})), 5)
+    voters = _students(grades=frozenset({8, 9}))
+    rng.shuffle(voters)
+
+    def file(student: User, position_id: int, programme: str, video: str = "") -> Candidate:
+        return nominations.nominate(
+            student_actor(student),
+            student,
+            position_id,
+            nominations.PageText(manifesto=programme, video_url=video),
+            avatar(student.full_name, rng),
+        )
+
+    speakers = [
+        file(seniors[0], speaker.id, SPEAKER_PROGRAMMES[0], VIDEO_URL),
+        file(seniors[1], speaker.id, SPEAKER_PROGRAMMES[1]),
+        file(seniors[2], speaker.id, SPEAKER_PROGRAMMES[2]),
+    ]
+    # Two Speaker nominees collect their endorsements; the third has one and waits.
+    for index, candidate in enumerate(speakers):
+        wanted = SPEAKER_ENDORSEMENTS if index < 2 else 1
+        start = index * SPEAKER_ENDORSEMENTS
+        for supporter in voters[start : start + wanted]:
+            nominations.endorse(student_actor(supporter), supporter, candidate.id)
+    for candidate in speakers[:2]:
+        nominations.register_nomination(actor, candidate.id, REGISTRATION_NOTE)
+    for student, programme in zip(seniors[3:5], SPORT_PROGRAMMES[:2], strict=True):
+        nominations.register_nomination(actor, file(student, sport.id, programme).id)
+    rejected = file(voters[-1], sport.id, REJECTED_PROGRAMME)
+    nominations.reject_nomination(actor, rejected.id, REJECTION_REASON)
+    observer = voters[-2]
+    nominations.name_observer(
+        student_actor(seniors[0]), seniors[0], speakers[0].id, observer.username
+    )
+    lifecycle.advance_election(actor, election.id, Phase.campaign, now)
+    nominations.update_campaign_page(
+        student_actor(seniors[1]),
+        seniors[1],
+        speakers[1].id,
+        nominations.PageText(manifesto=SPEAKER_PROGRAMMES[1] + "\n\n*Обновлено: дебаты в среду!*"),
+    )
     return db.session.get(Election, election.id) or election

@@ -14,7 +14,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from elections.cli.operator import cli_actor
-from elections.demo_election import build_demo_election
+from elections.demo_election import build_campaign_election, build_demo_election
 from elections.demo_school import SHANYRAKS, demo_roll
 from elections.domain.roles import Role
 from elections.extensions import db
@@ -69,10 +69,15 @@ def demo(if_empty: bool) -> None:
                 [student.username, student.full_name, student.class_name, student.shanyrak, code]
             )
     election = build_demo_election(actor, rng, datetime.now(UTC))
+    campaign = build_campaign_election(actor, rng, datetime.now(UTC))
     click.echo(f"Demo school: {len(students)} students in {len(SHANYRAKS)} shanyraks.")
     click.echo(
         f"Demo election {election.id}: {len(election.positions)} positions, open until "
         f"{election.closes_at:%Y-%m-%d %H:%M} UTC."
+    )
+    click.echo(
+        f"Demo election {campaign.id}: in its campaign, voting opens "
+        f"{campaign.opens_at:%Y-%m-%d %H:%M} UTC."
     )
     for username, password in staff.items():
         click.echo(f"  staff    {username:<10} password {password}")

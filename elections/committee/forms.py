@@ -72,7 +72,35 @@ def _rule_validator(parse: Callable[[str], frozenset]) -> Callable[[FlaskForm, F
     return validate
 
 
-class ElectionForm(FlaskForm):
+TITLE_LANGUAGES = ("kk", "ru", "en")
+
+
+def _title_field(label: str, language: str) -> StringField:
+    """An optional title in one language, typed with that language's spelling checker."""
+    return StringField(
+        label, validators=[Optional(), Length(max=200)], render_kw={"lang": language}
+    )
+
+
+class TitlesForm(FlaskForm):
+    """Optional titles per language: a reader who chose that language sees it instead."""
+
+    title_kk = _title_field(_l("Title in Kazakh"), "kk")
+    title_ru = _title_field(_l("Title in Russian"), "ru")
+    title_en = _title_field(_l("Title in English"), "en")
+
+    def titles(self) -> dict[str, str]:
+        """The titles typed, by language, leaving out the empty ones."""
+        typed = {code: (self[f"title_{code}"].data or "").strip() for code in TITLE_LANGUAGES}
+        return {code: text for code, text in typed.items() if text}
+
+    def fill_titles(self, titles: Mapping[str, str] | None) -> None:
+        """Show the stored titles in their fields."""
+        for code in TITLE_LANGUAGES:
+            self[f"title_{code}"].data = (titles or {}).get(code, "")
+
+
+class ElectionForm(TitlesForm):
     """An election's title, description and calendar (in the school's time zone).
 
     Only opening and closing are required; each other date, when given, adds its phase.
@@ -105,7 +133,7 @@ class ElectionForm(FlaskForm):
     endorsement_limit = IntegerField(
         _l("Nominations each student may endorse"),
         default=3,
-        validators=[InputRequired(), NumberRange(min=0, max=100)],
+        validators=[Optional(), NumberRange(min=0, max=100)],
     )
 
     def validate_closes_at(self, field: Field) -> None:
@@ -149,7 +177,7 @@ METHOD_CHOICES = [
 ]
 
 
-class PositionForm(FlaskForm):
+class PositionForm(TitlesForm):
     """A position: method, seats, blank vote, order, and who may vote and stand."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
@@ -189,7 +217,7 @@ class PositionForm(FlaskForm):
     endorsements_required = IntegerField(
         _l("Endorsements a nomination needs"),
         default=0,
-        validators=[InputRequired(), NumberRange(min=0, max=1000)],
+        validators=[Optional(), NumberRange(min=0, max=1000)],
     )
 
     def validate_seats(self, field: Field) -> None:

@@ -34,6 +34,8 @@ def _spec(form: PositionForm) -> ops.PositionSpec:
         candidate_grades=parse_grades(form.candidate_grades.data or ""),
         candidate_classes=parse_names(form.candidate_classes.data or ""),
         candidate_shanyraks=parse_names(form.candidate_shanyraks.data or ""),
+        endorsements_required=form.endorsements_required.data or 0,
+        titles=form.titles(),
     )
 
 
@@ -49,7 +51,8 @@ def _grades_text(grades: list[int]) -> str:
 
 
 def _fill(form: PositionForm, position: Position) -> None:
-    """Show a stored position's rules in the form as text."""
+    """Show a stored position's titles per language, and its rules as text."""
+    form.fill_titles(position.titles)
     form.voter_grades.data = _grades_text(position.voter_grades)
     form.voter_classes.data = ", ".join(position.voter_classes)
     form.voter_shanyraks.data = ", ".join(position.voter_shanyraks)

@@ -24,6 +24,7 @@ from elections.domain import lifecycle
 from elections.domain.roles import Role
 from elections.domain.turnout import Breakdown, Cell, Row, Turnout, summarise
 from elections.extensions import db
+from elections.i18n import localized_title
 from elections.models import Election, EligibleVoter, Participation, Position
 from elections.observers import observer_or_roles, viewing_role
 
@@ -128,7 +129,7 @@ def _table(
 def turnout_tables(election: Election, turnout: Turnout) -> tuple[Line, list[Table]]:
     """The overall line and the tables, formatted for the reader's language."""
     n = turnout.min_group
-    titles = {p.id: p.title for p in election.positions}
+    titles = {p.id: localized_title(p) for p in election.positions}
     positions = Table(
         "position",
         _("By position"),

@@ -98,10 +98,14 @@ def _details(form: ElectionForm, election: Election | None = None) -> ops.Electi
             dates[name] = stored
         else:
             dates[name] = to_utc(typed)
+    limit = form.endorsement_limit.data
+    if limit is None:  # left empty: keep what the election has, or the usual default
+        limit = form.endorsement_limit.default if election is None else election.endorsement_limit
     return ops.ElectionDetails(
         title=form.title.data or "",
         description=form.description.data or "",
-        endorsement_limit=form.endorsement_limit.data or 0,
+        endorsement_limit=limit,
+        titles=form.titles(),
         **dates,  # type: ignore[arg-type]
     )
 
@@ -125,6 +129,7 @@ def edit_election(election_id: int) -> Response | str:
     election = election_or_404(election_id)
     form = ElectionForm(obj=election)
     if not form.is_submitted():
+        form.fill_titles(election.titles)
         for name in CALENDAR_FIELDS:
             stored = getattr(election, name)
             form[name].data = None if stored is None else to_local(stored)

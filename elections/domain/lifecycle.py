@@ -139,10 +139,10 @@ def advance(
     """Validate a move from ``current`` to ``target`` and return ``target``, or refuse.
 
     Counts for opening: ``positions`` on the ballot, and ``positions_with_candidates``
-    (a yes/no question counts as having its candidate). ``override`` lets the committee
-    publish before the appeals window ends; it never publishes over an unanswered
-    complaint, because answering (even rejecting) a complaint is always possible and
-    is what the regulations require.
+    (a yes/no question counts as having its candidate). ``override`` lets the commission
+    publish before the appeals window ends and over complaints it has not answered: the
+    decision is theirs, so the rule only makes it explicit. The operation that passes
+    ``override`` must demand a written reason and record it in the audit log.
     """
     _check_direction(current, target)
     check_schedule(schedule)
@@ -163,7 +163,7 @@ def advance(
         window_open = schedule.appeals_end is not None and now < schedule.appeals_end
         if current == Phase.appeals and window_open and not override:
             raise _refuse(LifecycleReason.appeals_window_open, ends=schedule.appeals_end)
-        if unanswered_complaints > 0:
+        if unanswered_complaints > 0 and not override:
             raise _refuse(LifecycleReason.appeals_pending, count=unanswered_complaints)
     return target
 

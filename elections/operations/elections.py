@@ -7,7 +7,7 @@ frozen or is refused after.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -70,6 +70,8 @@ class ElectionDetails:
     silence_starts: datetime | None = None
     appeals_end: datetime | None = None
     endorsement_limit: int = 3
+    # The title in other languages, by locale (issue #9); readers fall back to ``title``.
+    titles: Mapping[str, str] = field(default_factory=dict)
 
     def schedule(self) -> lifecycle.Schedule:
         """These dates as the lifecycle rules read them."""
@@ -101,6 +103,7 @@ class PositionSpec:
     candidate_classes: frozenset[str] = field(default_factory=frozenset)
     candidate_shanyraks: frozenset[str] = field(default_factory=frozenset)
     endorsements_required: int = 0
+    titles: Mapping[str, str] = field(default_factory=dict)
 
     def columns(self) -> dict[str, Any]:
         """The position's columns, with rule sets stored as sorted lists."""
@@ -119,7 +122,14 @@ class PositionSpec:
             "candidate_classes": sorted(self.candidate_classes),
             "candidate_shanyraks": sorted(self.candidate_shanyraks),
             "endorsements_required": self.endorsements_required,
+            "titles": clean_titles(self.titles),
         }
+
+
+def clean_titles(titles: Mapping[str, str]) -> dict[str, str]:
+    """Titles per language as stored: trimmed, empty ones left out, in language order."""
+    trimmed = {code: text.strip() for code, text in sorted(titles.items())}
+    return {code: text for code, text in trimmed.items() if text}
 
 
 def lock_election(election_id: int) -> Election:
@@ -159,6 +169,7 @@ def create_election(actor: Actor, details: ElectionDetails) -> Election:
         silence_starts=details.silence_starts,
         appeals_end=details.appeals_end,
         endorsement_limit=details.endorsement_limit,
+        titles=clean_titles(details.titles),
         phase=str(Phase.draft),
         scheduled=False,
     )
@@ -176,6 +187,7 @@ def create_election(actor: Actor, details: ElectionDetails) -> Election:
             "closes_at": _iso(details.closes_at),
             **{name: _iso(getattr(details, name)) for name in CALENDAR_DATES},
             "endorsement_limit": details.endorsement_limit,
+            "titles": election.titles,
         },
     )
     db.session.commit()
@@ -199,6 +211,7 @@ def update_election(actor: Actor, election_id: int, details: ElectionDetails) ->
         ("closes_at", details.closes_at),
         *((name, getattr(details, name)) for name in CALENDAR_DATES),
         ("endorsement_limit", details.endorsement_limit),
+        ("titles", clean_titles(details.titles)),
     ):
         if getattr(election, name) != value:
             changes[name] = _iso(value) if isinstance(value, datetime) else value
@@ -262,6 +275,7 @@ def _position_details(position: Position) -> dict[str, Any]:
     """The audit view of a position: everything that shapes the ballot and who may vote."""
     return {
         "title": position.title,
+        "titles": dict(position.titles or {}),
         "method": position.method,
         "seats": position.seats,
         "allow_blank": position.allow_blank,

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from elections.domain import codes, lifecycle
 from elections.domain.ballot import Choices, encode_ballot
@@ -67,14 +68,14 @@ def lock_election_for_voting(election_id: int) -> Election:
     transaction holding this lock; a vote that starts after the close sees the new
     phase. On SQLite, BEGIN IMMEDIATE already serialises the two.
     """
-    election = db.session.scalar(
-        select(Election)
-        .where(Election.id == election_id)
-        .with_for_update(read=True)
-        .execution_options(populate_existing=True)
-    )
-    if election is None:
+    locked = db.session.execute(_LOCK_FOR_VOTING, {"election_id": election_id}).one_or_none()
+    if locked is None:
         raise VoteRefused(VoteReason.unknown_position)
+    # The caller usually has the election and its positions loaded already: keep them,
+    # and let the phase and closing time read under the lock be the ones that count.
+    election = db.session.get_one(Election, election_id)
+    set_committed_value(election, "phase", locked.phase)
+    set_committed_value(election, "closes_at", locked.closes_at)
     return election
 
 
@@ -116,21 +117,23 @@ def cast_ballots(
         }
         for position_id, chosen in sorted(choices.items())
     ]
+    # Plain table INSERTs (one multi-row statement each): nothing here needs the ORM.
     try:
         db.session.execute(
-            insert(Participation),
+            insert(Participation.__table__),
             [{"position_id": pid, "student_id": student.id} for pid in sorted(choices)],
         )
     except IntegrityError:
         db.session.rollback()
         raise VoteRefused(VoteReason.already_voted) from None
-    db.session.execute(insert(Ballot), ballots)
-    record(actor, "voted", object_type="election", object_id=election.id, election_id=election.id)
-    db.session.commit()
-    return [
+    db.session.execute(insert(Ballot.__table__), ballots)
+    receipts = [  # before the commit, which expires the positions
         Receipt(b["position_id"], allowed[b["position_id"]].title, b["tracking_code"])
         for b in ballots
     ]
+    record(actor, "voted", object_type="election", object_id=election_id, election_id=election_id)
+    db.session.commit()
+    return receipts
 
 
 def record_rejected_vote(actor: Actor, election_id: int | None, reason: str) -> None:
@@ -151,11 +154,19 @@ def positions_voted(student_id: int, position_ids: list[int]) -> set[int]:
     """Which of these positions the student has already voted in."""
     if not position_ids:
         return set()
-    return set(
-        db.session.scalars(
-            select(Participation.position_id).where(
-                Participation.student_id == student_id,
-                Participation.position_id.in_(position_ids),
-            )
-        )
-    )
+    found = db.session.execute(_VOTED, {"student_id": student_id, "position_ids": position_ids})
+    return set(found.scalars())
+
+
+# Built once, on the tables: both run on every cast, and need nothing of the ORM.
+_ELECTION = Election.__table__.c
+_LOCK_FOR_VOTING = (
+    select(_ELECTION.phase, _ELECTION.closes_at)
+    .where(_ELECTION.id == bindparam("election_id"))
+    .with_for_update(read=True)
+)
+_PARTICIPATION = Participation.__table__.c
+_VOTED = select(_PARTICIPATION.position_id).where(
+    _PARTICIPATION.student_id == bindparam("student_id"),
+    _PARTICIPATION.position_id.in_(bindparam("position_ids", expanding=True)),
+)

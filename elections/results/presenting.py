@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from elections.charts import COMPACT, Bar, Marker, Tone, bar_chart
 from elections.domain.counting import Decision, Method, StepKind
+from elections.i18n import localized_title
 from elections.models import BallotSeal, Lot, Position, Runoff
 from elections.tally import tie_to_settle
 
@@ -156,7 +157,10 @@ def method_label(position: Position) -> str:
             "Ranked choice (single transferable vote), %(num)d seats",
             seats,
         )
-    return _("Yes or no (passes above %(threshold)s%%)", threshold=position.threshold_percent)
+    return _(
+        "Yes or no (passes above %(threshold)s)",
+        threshold=format_percent(Decimal(position.threshold_percent) / 100),
+    )
 
 
 def decision_text(decision: str | None) -> str:
@@ -343,9 +347,9 @@ def _main_chart(position: Position, result: Mapping[str, Any], rows: Sequence[Ro
         for row, value in zip(rows, values, strict=True)
     ]
     if result["method"] == Method.ranked:
-        title = _("First preferences: %(position)s", position=position.title)
+        title = _("First preferences: %(position)s", position=localized_title(position))
     else:
-        title = _("Votes: %(position)s", position=position.title)
+        title = _("Votes: %(position)s", position=localized_title(position))
     desc = "; ".join(f"{row.label}: {row.votes.shown} ({row.share})" for row in rows)
     blank = result["blank_ballots"]
     desc += ". " + ngettext(
@@ -447,7 +451,7 @@ def _round_charts(
         else:
             continuing = sum((exact(v) or 0 for v in tallies.values()), Fraction(0))
             marker = Marker(continuing / 2, _("half"))
-        title = _("Round %(num)d: %(position)s", num=number, position=position.title)
+        title = _("Round %(num)d: %(position)s", num=number, position=localized_title(position))
         desc = "; ".join(f"{bar.label}: {bar.figure}" for bar in bars)
         chart = bar_chart(
             bars,

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from flask_babel import get_locale
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from elections.domain import lifecycle
 from elections.domain.ballot import Choices
@@ -29,6 +30,7 @@ from elections.domain.errors import (
 )
 from elections.domain.lifecycle import Phase
 from elections.extensions import db
+from elections.i18n import localized
 from elections.markdown import render_manifesto
 from elections.models import Candidate, Election, EligibleVoter, Position, User
 from elections.operations.voting import (
@@ -49,6 +51,9 @@ from elections.vote.ballot_form import (
     submitted_position_ids,
 )
 
+# Every position comes with the election, in the same query (eligibility looks at each
+# one's rule); the candidates come after, and only for the positions that are the student's.
+BALLOT_LOADING = (joinedload(Election.positions),)
 BEFORE_VOTING = frozenset({Phase.draft, Phase.nomination, Phase.campaign, Phase.silence})
 ANNOUNCED = (Phase.nomination, Phase.campaign, Phase.silence)
 
@@ -79,11 +84,6 @@ class FormExpired(DomainError[VotingPageReason]):
     status = 400
 
 
-def localized(title: str, titles: Mapping[str, str] | None) -> str:
-    """A title in the reader's language when the committee gave one, else the main title."""
-    return (titles or {}).get(str(get_locale())) or title
-
-
 @dataclass
 class StudentBallot:
     """One student's standing in one election: where they may vote and where they have."""
@@ -91,6 +91,8 @@ class StudentBallot:
     election: Election
     positions: list[Position]
     voted: set[int]
+    # Held so the session's identity map keeps the row: casting checks it again, for free.
+    voter: EligibleVoter | None = None
 
     @property
     def remaining(self) -> list[Position]:
@@ -119,7 +121,7 @@ def refuse_unless_voting(election: Election, now: datetime) -> None:
 
 def load_student_ballot(election_id: int, student: User, now: datetime) -> StudentBallot:
     """The student's eligible positions and votes in an election that is taking ballots now."""
-    election = db.session.get(Election, election_id)
+    election = db.session.get(Election, election_id, options=BALLOT_LOADING)
     if election is None:
         raise NoSuchElection(VotingPageReason.unknown_election)
     refuse_unless_voting(election, now)
@@ -127,8 +129,29 @@ def load_student_ballot(election_id: int, student: User, now: datetime) -> Stude
     positions = eligible_positions(election, voter)
     if not positions:
         raise IneligibleVoter(IneligibleReason.not_eligible)
+    load_candidates(positions)
     voted = positions_voted(student.id, [p.id for p in positions])
-    return StudentBallot(election, positions, voted)
+    return StudentBallot(election, positions, voted, voter)
+
+
+def load_candidates(positions: list[Position]) -> None:
+    """Load the candidates of these positions in one query, instead of one per position.
+
+    A ballot of a President and ten shanyrak leaders shows a student three positions;
+    the candidates of the other nine are never read.
+    """
+    pending = [p for p in positions if "candidates" in inspect(p).unloaded]
+    if not pending:
+        return
+    found: dict[int, list[Candidate]] = {p.id: [] for p in pending}
+    for candidate in db.session.scalars(
+        select(Candidate)
+        .where(Candidate.position_id.in_(list(found)))
+        .order_by(Candidate.name)  # the relationship's own order
+    ):
+        found[candidate.position_id].append(candidate)
+    for position in pending:
+        set_committed_value(position, "candidates", found[position.id])
 
 
 def submitted_positions(ballot: StudentBallot, form: FormValues) -> list[Position]:

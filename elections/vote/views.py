@@ -30,6 +30,7 @@ from werkzeug.wrappers import Response
 
 from elections.access import roles_required
 from elections.auth import current_actor
+from elections.campaign import pages as campaign_pages
 from elections.domain.errors import DomainError
 from elections.domain.roles import Role
 from elections.errors import error_page
@@ -105,6 +106,7 @@ def home() -> str:
         "vote/home.html",
         elections=open_elections(student, utcnow()),
         coming=coming_elections(student),
+        calendar=campaign_pages.overview(student, utcnow()),
     )
 
 
@@ -165,13 +167,15 @@ def cast(election_id: int) -> Any:
             reasons = sorted({str(p.reason) for p in problems.values()})
             record_rejected_vote(current_actor(), election_id, ",".join(reasons))
             return _ballot_page(standing, ballot_entries(positions, answers, problems), 400)
+        # Read before the commit, which expires every loaded row.
+        titles = {p.id: localized(p.title, p.titles) for p in positions}
+        election_title = localized(standing.election.title, standing.election.titles)
         receipts = cast_ballots(current_actor(), student, election_id, choices, now)
     except DomainError as error:
         record_rejected_vote(current_actor(), election_id, str(error.reason))
         return _refusal(error, election_id)
-    titles = {p.id: localized(p.title, p.titles) for p in positions}
     shown = {
-        "election": localized(standing.election.title, standing.election.titles),
+        "election": election_title,
         "codes": [[titles[r.position_id], r.tracking_code] for r in receipts],
     }
     if current_app.config["KIOSK_MODE"]:

@@ -177,8 +177,10 @@ def _publish(now, *, complaints=0, override=False, current=Phase.appeals, schedu
         pytest.param(FULL.appeals_end, 0, False, None, id="window-ends-exactly"),
         pytest.param(FULL.appeals_end - MICRO, 0, True, None, id="override-window"),
         pytest.param(FULL.appeals_end, 1, False, R.appeals_pending, id="complaint-unanswered"),
-        pytest.param(FULL.appeals_end, 1, True, R.appeals_pending, id="override-never-skips-one"),
-        pytest.param(FULL.closes, 2, True, R.appeals_pending, id="early-with-complaints"),
+        pytest.param(FULL.appeals_end, 1, True, None, id="override-over-a-complaint"),
+        pytest.param(FULL.closes, 2, False, R.appeals_window_open, id="early-with-complaints"),
+        pytest.param(FULL.closes, 2, True, None, id="override-window-and-complaints"),
+        pytest.param(LATE, 2, False, R.appeals_pending, id="window-over-complaints-open"),
         pytest.param(LATE, 0, False, None, id="long-after"),
     ],
 )
@@ -189,6 +191,23 @@ def test_publishing_from_appeals(now, complaints, override, expected):
 def test_publishing_without_an_appeals_phase_still_needs_complaints_answered():
     assert _publish(EARLY, current=Phase.closed, schedule=QUICK) is None
     assert _publish(EARLY, complaints=1, current=Phase.closed, schedule=QUICK) == R.appeals_pending
+    closed = {"current": Phase.closed, "schedule": QUICK}
+    assert _publish(EARLY, complaints=1, override=True, **closed) is None
+
+
+@pytest.mark.parametrize("target", [p for p in Phase if p != Phase.published])
+def test_override_only_concerns_publication(target):
+    """Overriding never lets a move skip a phase or go back: it waives appeals, nothing else."""
+    for current in Phase:
+        try:
+            plain = advance(current, target, FULL, LATE, **READY)
+        except LifecycleRefusal as refused:
+            plain = refused.reason
+        try:
+            forced = advance(current, target, FULL, LATE, override=True, **READY)
+        except LifecycleRefusal as refused:
+            forced = refused.reason
+        assert forced == plain, (current, target)
 
 
 NAIVE = datetime(2025, 3, 3, 8, 0)

@@ -1,0 +1,262 @@
+"""The students' side of the calendar: nominate, endorse, read and edit campaign pages, appeal."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+from wtforms.fields import SelectChoice
+
+from elections.access import roles_required, signed_in
+from elections.auth import current_actor
+from elections.campaign import pages
+from elections.campaign.forms import ComplaintForm, NominationForm, ObserverForm, PageForm
+from elections.committee.candidates import uploaded_photo
+from elections.domain import lifecycle
+from elections.domain.roles import Role
+from elections.extensions import db
+from elections.i18n import localized_title
+from elections.models import Candidate, Election, User, utcnow
+from elections.operations import complaints, nominations
+from elections.operations.nominations import PageText
+from elections.photos import Photo, PhotoRefused
+from elections.refusals import explain
+
+bp = Blueprint("campaign", __name__, url_prefix="/campaign")
+
+
+def _user() -> User:
+    """The signed-in account as a model object: the session, never a form, says who acts."""
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _election(election_id: int) -> Election:
+    """The election, or 404."""
+    return db.get_or_404(Election, election_id)
+
+
+def _page_text(form: PageForm) -> PageText:
+    """The programme and video link typed in a page form."""
+    return PageText(manifesto=form.manifesto.data or "", video_url=form.video_url.data or "")
+
+
+def _photo(form: PageForm) -> tuple[Photo | None, bool]:
+    """The cleaned photo from the form (None if none chosen), and whether it was acceptable."""
+    try:
+        return uploaded_photo(form.photo), True
+    except PhotoRefused as refusal:
+        form.photo.errors = [explain(refusal)]
+        return None, False
+
+
+@bp.get("/")
+@roles_required(Role.student)
+def overview() -> str:
+    """What the calendar offers the student: nominations, campaigns, their own, what they watch."""
+    return render_template("campaign/overview.html", overview=pages.overview(_user(), utcnow()))
+
+
+@bp.get("/<int:election_id>")
+@signed_in
+def election(election_id: int) -> str:
+    """The registered candidates of every position the reader may vote in (all, for staff)."""
+    shown = _election(election_id)
+    positions = pages.visible_positions(shown, _user())
+    if not positions:
+        abort(404)
+    return render_template(
+        "campaign/election.html",
+        election=shown,
+        positions=[(p, pages.registered(p)) for p in positions],
+        frozen=not lifecycle.can_edit_campaign_page(shown.current_phase),
+    )
+
+
+@bp.get("/<int:election_id>/candidates/<int:candidate_id>")
+@signed_in
+def candidate(election_id: int, candidate_id: int) -> str:
+    """One candidate's page: photo, programme and video link."""
+    shown = db.get_or_404(Candidate, candidate_id)
+    if shown.position.election_id != election_id or not pages.page_visible(shown, _user()):
+        abort(404)
+    return render_template(
+        "campaign/candidate.html",
+        candidate=shown,
+        position=shown.position,
+        election=shown.position.election,
+    )
+
+
+@bp.route("/<int:election_id>/nominate", methods=["GET", "POST"])
+@roles_required(Role.student)
+def nominate(election_id: int) -> Response | str:
+    """Nominate oneself for a position the student may stand for."""
+    shown = _election(election_id)
+    student = _user()
+    # Positions already holding the student's nomination (a withdrawn one may be filed again).
+    taken = {
+        c.candidate.position_id
+        for c in pages.candidacies(student)
+        if c.candidate.status != "withdrawn"
+    }
+    standable = [
+        p
+        for p in shown.positions
+        if p.method != "yesno" and nominations.may_stand(p, student) and p.id not in taken
+    ]
+    form = NominationForm()
+    form.position.choices = [SelectChoice(p.id, localized_title(p)) for p in standable]
+    if form.validate_on_submit():
+        photo, acceptable = _photo(form)
+        if acceptable:
+            filed = nominations.nominate(
+                current_actor(), student, form.position.data, _page_text(form), photo
+            )
+            flash(_("Your nomination is filed. The election commission will review it."), "success")
+            return redirect(url_for("campaign.candidacy", candidate_id=filed.id))
+    return render_template(
+        "campaign/nominate.html",
+        election=shown,
+        form=form,
+        positions=standable,
+        is_open=lifecycle.can_nominate(shown.current_phase),
+    )
+
+
+@bp.get("/<int:election_id>/endorse")
+@roles_required(Role.student)
+def endorse_list(election_id: int) -> str:
+    """Pending nominations the student may endorse, and which they already do."""
+    shown = _election(election_id)
+    student = _user()
+    positions = [
+        (p, [c for c in p.candidates if c.status == "nominated" and c.student_id != student.id])
+        for p in shown.positions
+        if pages.endorsable(p, student)
+    ]
+    return render_template(
+        "campaign/endorse.html",
+        election=shown,
+        positions=positions,
+        endorsed=pages.endorsed_ids(student, shown.id),
+        used=nominations.endorsements_used(student.id, shown.id),
+        is_open=lifecycle.can_nominate(shown.current_phase),
+    )
+
+
+@bp.post("/endorsements/<int:candidate_id>")
+@roles_required(Role.student)
+def endorse(candidate_id: int) -> Response:
+    """Endorse a pending nomination."""
+    nominations.endorse(current_actor(), _user(), candidate_id)
+    return _back_to_endorsements(candidate_id, _("Your endorsement is recorded."))
+
+
+@bp.post("/endorsements/<int:candidate_id>/withdraw")
+@roles_required(Role.student)
+def withdraw_endorsement(candidate_id: int) -> Response:
+    """Take an endorsement back."""
+    nominations.withdraw_endorsement(current_actor(), _user(), candidate_id)
+    return _back_to_endorsements(candidate_id, _("Your endorsement is withdrawn."))
+
+
+def _back_to_endorsements(candidate_id: int, message: str) -> Response:
+    """Flash and return to the endorsement list of the nomination's election."""
+    flash(message, "success")
+    endorsed = db.get_or_404(Candidate, candidate_id)
+    return redirect(url_for("campaign.endorse_list", election_id=endorsed.position.election_id))
+
+
+def _own(candidate_id: int) -> Candidate:
+    """One of the signed-in student's own candidacies, or 404."""
+    own = db.get_or_404(Candidate, candidate_id)
+    if own.student_id != current_user.id:
+        abort(404)
+    return own
+
+
+@bp.route("/candidacies/<int:candidate_id>", methods=["GET", "POST"])
+@roles_required(Role.student)
+def candidacy(candidate_id: int) -> Response | str:
+    """The student's own nomination: its status, the commission's reason, the page and observer."""
+    own = _own(candidate_id)
+    (listed,) = [c for c in pages.candidacies(_user()) if c.candidate.id == own.id]
+    form = PageForm()
+    if not form.is_submitted():
+        form.manifesto.data, form.video_url.data = own.manifesto, own.video_url
+    if form.validate_on_submit():
+        photo, acceptable = _photo(form)
+        if acceptable:
+            nominations.update_campaign_page(
+                current_actor(), _user(), own.id, _page_text(form), photo
+            )
+            flash(_("Your page is saved. Every version is kept."), "success")
+            return redirect(url_for("campaign.candidacy", candidate_id=own.id))
+    return render_template(
+        "campaign/candidacy.html",
+        item=listed,
+        form=form,
+        observer_form=ObserverForm(formdata=None),
+    )
+
+
+@bp.post("/candidacies/<int:candidate_id>/withdraw")
+@roles_required(Role.student)
+def withdraw(candidate_id: int) -> Response:
+    """Withdraw one's own nomination or candidacy."""
+    nominations.withdraw_nomination(current_actor(), _user(), _own(candidate_id).id)
+    flash(_("Your nomination is withdrawn."), "success")
+    return redirect(url_for("campaign.candidacy", candidate_id=candidate_id))
+
+
+@bp.post("/candidacies/<int:candidate_id>/observer")
+@roles_required(Role.student)
+def name_observer(candidate_id: int) -> Response:
+    """Name the candidacy's observer."""
+    form = ObserverForm()
+    if not form.validate():
+        flash(_("Give the observer's student number or username."), "error")
+    else:
+        nominations.name_observer(current_actor(), _user(), _own(candidate_id).id, form.who.data)
+        flash(_("Your observer is named."), "success")
+    return redirect(url_for("campaign.candidacy", candidate_id=candidate_id))
+
+
+@bp.post("/candidacies/<int:candidate_id>/observer/remove")
+@roles_required(Role.student)
+def remove_observer(candidate_id: int) -> Response:
+    """Stop having an observer."""
+    nominations.remove_observer(current_actor(), _user(), _own(candidate_id).id)
+    flash(_("You no longer have an observer."), "success")
+    return redirect(url_for("campaign.candidacy", candidate_id=candidate_id))
+
+
+@bp.route("/<int:election_id>/complaints", methods=["GET", "POST"])
+@signed_in
+def complaints_page(election_id: int) -> Response | str:
+    """A candidate's or observer's complaints in this election, and a form in the window."""
+    shown = _election(election_id)
+    user = _user()
+    if not complaints.may_complain(user, shown.id):
+        abort(403)
+    now = utcnow()
+    window = complaints.appeals_open(shown, now)
+    form = ComplaintForm()
+    if window and form.validate_on_submit():
+        complaints.file_complaint(current_actor(), user, shown.id, form.text.data or "", now)
+        flash(_("Your complaint is filed. The commission will answer it in writing."), "success")
+        return redirect(url_for("campaign.complaints_page", election_id=shown.id))
+    return render_template(
+        "campaign/complaints.html",
+        election=shown,
+        form=form,
+        window=window,
+        filed=complaints.election_complaints(shown.id, author_id=user.id),
+    )
+
+
+@bp.app_template_global()
+def protocol_complaints(election: Election) -> list[complaints.ComplaintRecord]:
+    """The complaints and answers the published protocol lists (the results pages call this)."""
+    return complaints.election_complaints(election.id)

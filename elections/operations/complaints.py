@@ -1,0 +1,197 @@
+"""Appeals: complaints filed after closing, and the commission's written answers.
+
+A registered candidate of the election, or an observer a candidate named, may file a
+complaint while the appeals window is open (the ``appeals`` phase, until
+``appeals_end``). The commission answers each one in writing, once; the results are
+published only when the window is over and every complaint is answered, unless the
+commission overrides with a written reason (``operations.lifecycle`` asks for it).
+Complaints and answers go into the published protocol (``protocol_complaints``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import func, select
+
+from elections.domain.errors import DomainError, LifecycleReason, LifecycleRefusal
+from elections.domain.lifecycle import Phase
+from elections.extensions import db
+from elections.models import Candidate, Complaint, Election, Position, User
+from elections.observers import is_observer
+from elections.operations.audit_log import Actor, record
+from elections.operations.elections import LookupReason, NotFound, lock_election
+
+MAX_TEXT = 5_000
+# The commission answers until the results are published.
+ANSWERING_PHASES = frozenset({Phase.closed, Phase.appeals})
+
+
+class ComplaintReason(StrEnum):
+    """Why a complaint, an answer or an override cannot be accepted."""
+
+    window_closed = "appeals-closed"
+    not_a_party = "complaint-not-a-party"
+    empty = "complaint-empty"
+    already_answered = "complaint-already-answered"
+    answer_empty = "answer-empty"
+    override_reason_required = "override-reason-required"
+
+
+class ComplaintRefused(DomainError[ComplaintReason]):
+    """The complaint or answer breaks a rule of the appeals."""
+
+    status = 409
+
+
+def _sha256(text: str) -> str:
+    """SHA-256 hex of a text's UTF-8 bytes: the audit log's fingerprint of what was written."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def appeals_open(election: Election, now: datetime) -> bool:
+    """Whether complaints may be filed now: in the appeals phase, before its end."""
+    return (
+        election.current_phase == Phase.appeals
+        and election.appeals_end is not None
+        and now < election.appeals_end
+    )
+
+
+def is_candidate(user: User, election_id: int) -> bool:
+    """Whether the account stands as a registered candidate in this election."""
+    return (
+        db.session.scalar(
+            select(Candidate.id)
+            .join(Position, Position.id == Candidate.position_id)
+            .where(
+                Position.election_id == election_id,
+                Candidate.student_id == user.id,
+                Candidate.status == "registered",
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def may_complain(user: User, election_id: int) -> bool:
+    """Candidates and their observers are the parties who may appeal."""
+    return is_candidate(user, election_id) or is_observer(user, election_id)
+
+
+def unanswered_complaints(election_id: int) -> int:
+    """Complaints of an election still waiting for the commission's answer."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Complaint)
+            .where(Complaint.election_id == election_id, Complaint.answer.is_(None))
+        )
+        or 0
+    )
+
+
+def file_complaint(
+    actor: Actor, author: User, election_id: int, text: str, now: datetime
+) -> Complaint:
+    """File a complaint in the appeals window as a candidate or an observer of the election."""
+    election = lock_election(election_id)
+    if not appeals_open(election, now):
+        raise ComplaintRefused(ComplaintReason.window_closed, {"phase": election.phase})
+    if not may_complain(author, election.id):
+        raise ComplaintRefused(ComplaintReason.not_a_party)
+    body = text.strip()[:MAX_TEXT]
+    if not body:
+        raise ComplaintRefused(ComplaintReason.empty)
+    complaint = Complaint(election_id=election.id, author_id=author.id, text=body, filed_at=now)
+    db.session.add(complaint)
+    db.session.flush()
+    record(
+        actor,
+        "complaint-filed",
+        object_type="complaint",
+        object_id=complaint.id,
+        election_id=election.id,
+        details={
+            "author": author.username,
+            "as": "candidate" if is_candidate(author, election.id) else "observer",
+            "text_sha256": _sha256(body),
+        },
+    )
+    db.session.commit()
+    return complaint
+
+
+def answer_complaint(
+    actor: Actor, answerer: User, complaint_id: int, answer: str, now: datetime
+) -> Complaint:
+    """Record the commission's written answer to a complaint, once, before publication."""
+    complaint = db.session.get(Complaint, complaint_id)
+    if complaint is None:
+        raise NotFound(LookupReason.not_found, {"complaint": complaint_id})
+    election = lock_election(complaint.election_id)
+    db.session.refresh(complaint)
+    if election.current_phase not in ANSWERING_PHASES:
+        raise LifecycleRefusal(LifecycleReason.already_published, {"phase": election.phase})
+    if complaint.answer is not None:
+        raise ComplaintRefused(ComplaintReason.already_answered)
+    body = answer.strip()[:MAX_TEXT]
+    if not body:
+        raise ComplaintRefused(ComplaintReason.answer_empty)
+    complaint.answer = body
+    complaint.answered_by_id = answerer.id
+    complaint.answered_at = now
+    record(
+        actor,
+        "complaint-answered",
+        object_type="complaint",
+        object_id=complaint.id,
+        election_id=election.id,
+        details={"text_sha256": _sha256(complaint.text), "answer_sha256": _sha256(body)},
+    )
+    db.session.commit()
+    return complaint
+
+
+@dataclass(frozen=True)
+class ComplaintRecord:
+    """A complaint as the protocol and the pages show it."""
+
+    id: int
+    author: str
+    capacity: str  # "candidate" or "observer"
+    text: str
+    filed_at: datetime
+    answer: str | None
+    answered_at: datetime | None
+
+
+def election_complaints(election_id: int, author_id: int | None = None) -> list[ComplaintRecord]:
+    """An election's complaints in filing order (or only one author's), with their answers."""
+    query = (
+        select(Complaint, User)
+        .join(User, User.id == Complaint.author_id)
+        .where(Complaint.election_id == election_id)
+        .order_by(Complaint.filed_at, Complaint.id)
+    )
+    if author_id is not None:
+        query = query.where(Complaint.author_id == author_id)
+    records = []
+    for complaint, author in db.session.execute(query).all():
+        capacity = "candidate" if is_candidate(author, election_id) else "observer"
+        records.append(
+            ComplaintRecord(
+                complaint.id,
+                author.full_name,
+                capacity,
+                complaint.text,
+                complaint.filed_at,
+                complaint.answer,
+                complaint.answered_at,
+            )
+        )
+    return records

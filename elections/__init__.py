@@ -37,7 +37,8 @@ def create_app(
     security.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
-    for blueprint in (auth.bp, vote.bp, committee.bp, audit.bp, results.bp, campaign_bp):
+    blueprints = (auth.bp, vote.bp, committee.bp, audit.bp, audit.board_bp, results.bp, campaign_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     cli.init_app(app)
     return app

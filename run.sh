@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/venv.sh
-pybabel compile -q -d elections/translations 2>/dev/null || true
+pybabel -q compile -d elections/translations
 flask --app wsgi db upgrade
 flask --app wsgi demo --if-empty
 exec flask --app wsgi run --host 127.0.0.1 --port "${PORT:-5000}"

@@ -1,6 +1,9 @@
-"""Language and time zone choice, and the language names shown in the switcher."""
+"""Language and time zone choice, language names, and titles in the reader's language."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
 
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
@@ -40,11 +43,30 @@ def school_timezone() -> str:
     return current_app.config["SCHOOL_TIMEZONE"]
 
 
+class Titled(Protocol):
+    """An election or a position: a main title, and optionally one per language."""
+
+    title: str
+    titles: Mapping[str, str] | None
+
+
+def localized(title: str, titles: Mapping[str, str] | None) -> str:
+    """A title in the reader's language when the committee gave one, else the main title."""
+    return (titles or {}).get(str(get_locale())) or title
+
+
+def localized_title(thing: Titled) -> str:
+    """An election's or position's title in the reader's language, else its main title."""
+    return localized(thing.title, thing.titles)
+
+
 def init_app(app: Flask) -> None:
-    """Expose the language list and phase names to templates."""
+    """Expose the language list, phase names and localized titles to templates."""
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["phase_label"] = phase_label
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["localized_title"] = localized_title
+    app.jinja_env.filters["localized_title"] = localized_title
 
 
 def phase_label(phase: str) -> str:

@@ -13,11 +13,11 @@ pybabel -q compile -d elections/translations
 
 echo "== test suite on SQLite =="
 # Tests marked `postgres` need TEST_DATABASE_URL: they run in the PostgreSQL pass below.
-python -m pytest -n 2 -p no:cacheprovider -m "not postgres" "$@"
+python -m pytest -n 2 --dist loadfile -p no:cacheprovider -m "not postgres" "$@"
 
 if url="$(scripts/pg-test-server start 2>/dev/null)"; then
   echo "== test suite on PostgreSQL =="
-  TEST_DATABASE_URL="$url" python -m pytest -n 2 -p no:cacheprovider -m "not browser" "$@"
+  TEST_DATABASE_URL="$url" python -m pytest -n 2 --dist loadfile -p no:cacheprovider -m "not browser" "$@"
 elif [[ "${REQUIRE_FULL_SUITE:-}" == 1 ]]; then
   echo "PostgreSQL is required for the full suite but could not be started" >&2
   exit 1

@@ -96,6 +96,7 @@ def test_an_entry_stores_exactly_what_was_hashed(app):
     ],
     ids=["update", "delete", "truncate"],
 )
+@pytest.mark.postgres
 def test_postgres_refuses_to_change_the_log(app, statement):
     require(ON_POSTGRES, "the append-only triggers exist on PostgreSQL (set TEST_DATABASE_URL)")
     record(Actor("committee1", "committee"), "election-created")
@@ -106,6 +107,7 @@ def test_postgres_refuses_to_change_the_log(app, statement):
     assert db.session.scalar(select(AuditEvent.actor).where(AuditEvent.seq == 1)) == "committee1"
 
 
+@pytest.mark.postgres
 def test_postgres_still_appends_under_the_triggers(app):
     require(ON_POSTGRES, "the append-only triggers exist on PostgreSQL (set TEST_DATABASE_URL)")
     for _ in range(3):

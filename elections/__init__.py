@@ -25,6 +25,7 @@ def create_app(
     app.config.from_object(config or selected_config())
     app.config.update(overrides or {})
     security.refuse_unsafe_production(app)
+    Path(app.instance_path).mkdir(exist_ok=True)  # home of the default SQLite database
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

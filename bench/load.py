@@ -492,12 +492,12 @@ def run(options: Options) -> int:
         results.problems.append(f"{errors} timed requests did not answer as expected")
     print()
     print("ballots_per_s counts casts: one student's whole ballot (three positions) per request")
+    print(f"sqlite_ballots_per_s={results.sqlite.per_s:.0f}")
     print(f"ballots_per_s={cast.per_s:.0f}")
     print(f"reference_per_s={reference.per_s:.0f}")
     print(f"trivial_per_s={results.trivial.per_s:.0f}")
     print(f"ratio_to_reference={cast.per_s / reference.per_s:.2f}")
     print(f"p99_ms={cast.percentile(0.99):.1f}")
-    print(f"sqlite_ballots_per_s={results.sqlite.per_s:.0f}")
     failed = "; ".join(results.problems)
     print("integrity=ok" if not results.problems else f"integrity=FAILED: {failed}")
     return 1 if results.problems else 0

@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from elections.domain.ballot import PositionRules
 from elections.domain.errors import BallotInvalid, BallotReason
 from elections.extensions import db
 from elections.models import Ballot, Candidate, Position
 from elections.vote.ballot_form import (
-    PositionRules,
     alphabetical_key,
     hidden_fields,
     read_answer,

@@ -12,6 +12,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from elections.domain.errors import BallotInvalid, BallotReason
 
@@ -20,6 +21,17 @@ Choices = tuple[int, ...] | tuple[str, ...]
 _ID = re.compile(r"[0-9]{1,18}")
 _RANK = re.compile(r"[0-9]{1,9}")
 _ANSWERS = ("yes", "no")
+
+
+@dataclass(frozen=True)
+class PositionRules:
+    """What validating one position's ballot needs to know about the position."""
+
+    id: int
+    method: str
+    seats: int
+    allow_blank: bool
+    candidate_ids: frozenset[int]
 
 
 def _refuse(reason: BallotReason, **detail: object) -> BallotInvalid:

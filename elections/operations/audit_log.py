@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from elections.domain import audit_chain
 from elections.extensions import db
@@ -59,25 +59,33 @@ def record(
         client_addr=actor.client_addr,
         key=hmac_key(),
     )
-    # Every other append waits on the head row from here to the commit, so: plain table
-    # statements, and on PostgreSQL the entry's INSERT rides in the head's UPDATE (one
-    # round trip instead of two). SQLite takes no INSERT inside a WITH.
-    appended = insert(AuditEvent.__table__).values(**entry_columns(entry))
-    moved = (
-        update(AuditHead.__table__)
-        .where(_HEAD.id == HEAD_ID)
-        .values(seq=entry.seq, hash=entry.hash)
-    )
+    # Every other append waits on the head row from here to the commit. On PostgreSQL
+    # the entry's INSERT rides in the head's UPDATE: one round trip instead of two.
+    row = entry_columns(entry)
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(moved.add_cte(appended.cte("appended")))
-    else:
-        session.execute(appended)
-        session.execute(moved)
+        session.execute(_APPEND_AND_MOVE_HEAD, row)
+    else:  # SQLite takes no INSERT inside a WITH
+        session.execute(_APPEND, row)
+        session.execute(_MOVE_HEAD, row)
     return entry
 
 
+# Built once, on the tables, with the entry's columns as parameters: every vote, sign-in
+# and committee action runs these, and the ORM adds nothing to them.
 _HEAD = AuditHead.__table__.c
 _LOCK_HEAD = select(_HEAD.seq, _HEAD.hash).where(_HEAD.id == HEAD_ID).with_for_update()
+_EVENT = AuditEvent.__table__.c
+_APPEND = insert(AuditEvent.__table__).values(
+    {f.name: bindparam(f.name, type_=_EVENT[f.name].type) for f in fields(audit_chain.AuditEntry)}
+)
+_MOVE_HEAD = (
+    update(AuditHead.__table__)
+    .where(_HEAD.id == HEAD_ID)
+    .values(
+        seq=bindparam("seq", type_=_HEAD.seq.type), hash=bindparam("hash", type_=_HEAD.hash.type)
+    )
+)
+_APPEND_AND_MOVE_HEAD = _MOVE_HEAD.add_cte(_APPEND.cte("appended"))
 
 
 def hmac_key() -> bytes | None:

@@ -4,6 +4,11 @@ The participation row (primary key: position, student) and the ballot row (rando
 no voter, no time) are written together or not at all. A second submission for the
 same position, from a double click, another tab or another app process, fails on the
 participation key and writes nothing.
+
+This is election day's hot path, so it reads and writes as little as it can: one
+statement locks the election and reads the student's frozen roll entry, the ballot
+itself comes from a per-process copy of the open election's positions (nothing on them
+may change once the poll is open), and on PostgreSQL a vote's rows go in one statement.
 """
 
 from __future__ import annotations
@@ -13,14 +18,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from flask import current_app
+from sqlalchemy import Integer, bindparam, func, insert, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import set_committed_value
 
 from elections.domain import codes, lifecycle
-from elections.domain.ballot import Choices, encode_ballot
-from elections.domain.eligibility import is_eligible
+from elections.domain.ballot import Choices, PositionRules, encode_ballot
+from elections.domain.eligibility import Rule, StudentFacts, is_eligible
 from elections.domain.errors import (
     DomainError,
     IneligibleReason,
@@ -28,8 +35,17 @@ from elections.domain.errors import (
     LifecycleReason,
     LifecycleRefusal,
 )
+from elections.domain.lifecycle import Phase
 from elections.extensions import db
-from elections.models import Ballot, Election, EligibleVoter, Participation, Position, User
+from elections.models import (
+    Ballot,
+    Candidate,
+    Election,
+    EligibleVoter,
+    Participation,
+    Position,
+    User,
+)
 from elections.operations.audit_log import Actor, record
 
 
@@ -47,6 +63,25 @@ class VoteRefused(DomainError[VoteReason]):
     status = 409
 
 
+class PollReason(StrEnum):
+    """Why an election takes no ballot at all."""
+
+    not_open_yet = "voting-not-open-yet"
+    unknown_election = "unknown-election"
+
+
+class VotingNotOpen(DomainError[PollReason]):
+    """The election takes no ballots yet: a draft, or not yet at its voting phase."""
+
+    status = 409
+
+
+class NoSuchElection(DomainError[PollReason]):
+    """The address names no election."""
+
+    status = 404
+
+
 @dataclass(frozen=True)
 class Receipt:
     """What the student takes away: the position and the ballot's tracking code, nothing else."""
@@ -56,27 +91,49 @@ class Receipt:
     tracking_code: str
 
 
+@dataclass(frozen=True)
+class SheetPosition:
+    """A position as the ballot box takes it: what voting needs, and nothing that can change.
+
+    Positions and their rules are fixed from campaign silence, candidates from the
+    campaign, so once an election is open its sheet is the same for every ballot.
+    """
+
+    rules: PositionRules
+    title: str
+    titles: Mapping[str, str]
+    voter_rule: Rule
+
+    @property
+    def id(self) -> int:
+        """The position's id."""
+        return self.rules.id
+
+
+@dataclass(frozen=True)
+class Booth:
+    """One student before an open election's ballot, in the transaction that locked it."""
+
+    election_id: int
+    title: str
+    titles: Mapping[str, str]
+    positions: tuple[SheetPosition, ...]  # the whole ballot, in ballot order
+    eligible: tuple[SheetPosition, ...]  # the part of it that is the student's
+
+
 def new_ballot_id() -> str:
     """128 random bits: a key that says nothing about when or by whom a ballot was cast."""
     return secrets.token_hex(16)
 
 
-def lock_election_for_voting(election_id: int) -> Election:
-    """Lock the election row shared, so a concurrent close waits for this vote or refuses it.
-
-    On PostgreSQL, closing updates the election row and so waits for every voting
-    transaction holding this lock; a vote that starts after the close sees the new
-    phase. On SQLite, BEGIN IMMEDIATE already serialises the two.
-    """
-    locked = db.session.execute(_LOCK_FOR_VOTING, {"election_id": election_id}).one_or_none()
-    if locked is None:
-        raise VoteRefused(VoteReason.unknown_position)
-    # The caller usually has the election and its positions loaded already: keep them,
-    # and let the phase and closing time read under the lock be the ones that count.
-    election = db.session.get_one(Election, election_id)
-    set_committed_value(election, "phase", locked.phase)
-    set_committed_value(election, "closes_at", locked.closes_at)
-    return election
+def refuse_unless_voting(phase: Phase, opens: datetime, closes: datetime, now: datetime) -> None:
+    """Refuse with a reason that says whether voting has not started or has ended."""
+    if lifecycle.voting_allowed(phase, closes, now):
+        return
+    if phase in BEFORE_VOTING:
+        announced = None if phase == Phase.draft else opens
+        raise VotingNotOpen(PollReason.not_open_yet, {"opens": announced})
+    raise LifecycleRefusal(LifecycleReason.voting_closed)
 
 
 def eligible_positions(election: Election, voter: EligibleVoter | None) -> list[Position]:
@@ -86,27 +143,83 @@ def eligible_positions(election: Election, voter: EligibleVoter | None) -> list[
     return [p for p in election.positions if is_eligible(p.voter_rule, voter.facts)]
 
 
-def cast_ballots(
-    actor: Actor,
-    student: User,
-    election_id: int,
-    choices: Mapping[int, Choices],
-    now: datetime,
+def enter_booth(election_id: int, student_id: int, now: datetime) -> Booth:
+    """Lock the election for this vote and lay out the student's part of its ballot.
+
+    The election row is locked shared: closing updates it, so a close waits for every
+    vote holding the lock, and a vote that starts after the close sees the new phase
+    (on SQLite, BEGIN IMMEDIATE serialises the two). The same statement reads the
+    student's frozen roll entry, and the ballot itself comes from this process's copy.
+    """
+    row = db.session.execute(
+        _LOCK_FOR_VOTING, {"election_id": election_id, "student_id": student_id}
+    ).one_or_none()
+    if row is None:
+        raise NoSuchElection(PollReason.unknown_election)
+    refuse_unless_voting(Phase(row.phase), row.opens_at, row.closes_at, now)
+    positions = ballot_sheet(election_id, row.opened_at)
+    eligible = ()
+    if row.grade is not None:
+        facts = StudentFacts(row.grade, row.class_name, row.shanyrak)
+        eligible = tuple(p for p in positions if is_eligible(p.voter_rule, facts))
+    if not eligible:
+        raise IneligibleVoter(IneligibleReason.not_eligible)
+    return Booth(election_id, row.title, row.titles, positions, eligible)
+
+
+def ballot_sheet(election_id: int, opened_at: datetime | None) -> tuple[SheetPosition, ...]:
+    """An open election's positions, read once per process and opening, then shared.
+
+    Keyed by the opening time too, so no copy outlives the poll it was read in.
+    """
+    if opened_at is None:  # not opened by the operation (a test's seeded row): read it now
+        return _read_sheet(election_id)
+    sheets: dict[tuple[int, datetime], tuple[SheetPosition, ...]]
+    sheets = current_app.extensions.setdefault(SHEETS_KEY, {})
+    key = (election_id, opened_at)
+    sheet = sheets.get(key)
+    if sheet is None:
+        if len(sheets) >= MAX_SHEETS:
+            sheets.clear()
+        sheet = sheets[key] = _read_sheet(election_id)
+    return sheet
+
+
+def _read_sheet(election_id: int) -> tuple[SheetPosition, ...]:
+    """The positions of an election with their registered candidates, in ballot order."""
+    standing: dict[int, set[int]] = {}
+    for position_id, candidate_id in db.session.execute(_CANDIDATES, {"election_id": election_id}):
+        standing.setdefault(position_id, set()).add(candidate_id)
+    return tuple(
+        SheetPosition(
+            rules=PositionRules(
+                row.id, row.method, row.seats, row.allow_blank, frozenset(standing.get(row.id, ()))
+            ),
+            title=row.title,
+            titles=row.titles or {},
+            voter_rule=Rule(
+                frozenset(row.voter_grades),
+                frozenset(row.voter_classes),
+                frozenset(row.voter_shanyraks),
+            ),
+        )
+        for row in db.session.execute(_POSITIONS, {"election_id": election_id})
+    )
+
+
+def cast_in_booth(
+    actor: Actor, student_id: int, booth: Booth, choices: Mapping[int, Choices]
 ) -> list[Receipt]:
-    """Record the student's ballots for the given positions, all in one transaction.
+    """Record the student's ballots for the given positions and commit, all at once.
 
     ``choices`` maps position id to validated, canonical choices. Refusals raise a
     ``DomainError`` with nothing written; the caller logs the rejected attempt.
     """
     if not choices:
         raise VoteRefused(VoteReason.nothing_submitted)
-    election = lock_election_for_voting(election_id)
-    if not lifecycle.voting_allowed(election.current_phase, election.closes_at, now):
-        raise LifecycleRefusal(LifecycleReason.voting_closed)
-    voter = db.session.get(EligibleVoter, (election.id, student.id))
-    allowed = {p.id: p for p in eligible_positions(election, voter)}
+    eligible = {p.id: p for p in booth.eligible}
     for position_id in choices:
-        if position_id not in allowed:
+        if position_id not in eligible:
             raise IneligibleVoter(IneligibleReason.not_eligible, {"position": position_id})
     ballots = [
         {
@@ -117,23 +230,47 @@ def cast_ballots(
         }
         for position_id, chosen in sorted(choices.items())
     ]
-    # Plain table INSERTs (one multi-row statement each): nothing here needs the ORM.
     try:
-        db.session.execute(
-            insert(Participation.__table__),
-            [{"position_id": pid, "student_id": student.id} for pid in sorted(choices)],
-        )
+        _write_vote(student_id, ballots)
     except IntegrityError:
         db.session.rollback()
         raise VoteRefused(VoteReason.already_voted) from None
-    db.session.execute(insert(Ballot.__table__), ballots)
-    receipts = [  # before the commit, which expires the positions
-        Receipt(b["position_id"], allowed[b["position_id"]].title, b["tracking_code"])
-        for b in ballots
-    ]
+    election_id = booth.election_id
     record(actor, "voted", object_type="election", object_id=election_id, election_id=election_id)
     db.session.commit()
-    return receipts
+    return [
+        Receipt(b["position_id"], eligible[b["position_id"]].title, b["tracking_code"])
+        for b in ballots
+    ]
+
+
+def cast_ballots(
+    actor: Actor,
+    student: User,
+    election_id: int,
+    choices: Mapping[int, Choices],
+    now: datetime,
+) -> list[Receipt]:
+    """Record the student's ballots for the given positions, all in one transaction."""
+    return cast_in_booth(actor, student.id, enter_booth(election_id, student.id, now), choices)
+
+
+def _write_vote(student_id: int, ballots: list[dict[str, Any]]) -> None:
+    """Insert the participations and the ballots of one vote; IntegrityError on a repeat.
+
+    On PostgreSQL it is one statement whatever the number of positions (arrays, unnested),
+    so a vote's writes cost one round trip; elsewhere one executemany each.
+    """
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        columns = {name: [b[name] for b in ballots] for name in _BALLOT_COLUMNS}
+        session.execute(_WRITE_VOTE, {"student_id": student_id, **columns})
+        return
+    session.execute(
+        insert(Participation.__table__),
+        [{"position_id": b["position_id"], "student_id": student_id} for b in ballots],
+    )
+    session.execute(insert(Ballot.__table__), ballots)
 
 
 def record_rejected_vote(actor: Actor, election_id: int | None, reason: str) -> None:
@@ -158,12 +295,83 @@ def positions_voted(student_id: int, position_ids: list[int]) -> set[int]:
     return set(found.scalars())
 
 
-# Built once, on the tables: both run on every cast, and need nothing of the ORM.
-_ELECTION = Election.__table__.c
+# Built once, on the tables: these run on every vote, and need nothing of the ORM.
+SHEETS_KEY = "elections.ballot_sheets"
+MAX_SHEETS = 64  # open elections at once, per process; more just means reading again
+BEFORE_VOTING = frozenset({Phase.draft, Phase.nomination, Phase.campaign, Phase.silence})
+
+_ELECTION = Election.__table__
+_VOTER = EligibleVoter.__table__
 _LOCK_FOR_VOTING = (
-    select(_ELECTION.phase, _ELECTION.closes_at)
-    .where(_ELECTION.id == bindparam("election_id"))
-    .with_for_update(read=True)
+    select(
+        _ELECTION.c.phase,
+        _ELECTION.c.opens_at,
+        _ELECTION.c.closes_at,
+        _ELECTION.c.opened_at,
+        _ELECTION.c.title,
+        _ELECTION.c.titles,
+        _VOTER.c.grade,
+        _VOTER.c.class_name,
+        _VOTER.c.shanyrak,
+    )
+    .select_from(
+        _ELECTION.outerjoin(
+            _VOTER,
+            (_VOTER.c.election_id == _ELECTION.c.id)
+            & (_VOTER.c.student_id == bindparam("student_id")),
+        )
+    )
+    .where(_ELECTION.c.id == bindparam("election_id"))
+    .with_for_update(read=True, of=_ELECTION)
+)
+_POSITION = Position.__table__.c
+_POSITIONS = (
+    select(
+        _POSITION.id,
+        _POSITION.title,
+        _POSITION.titles,
+        _POSITION.method,
+        _POSITION.seats,
+        _POSITION.allow_blank,
+        _POSITION.voter_grades,
+        _POSITION.voter_classes,
+        _POSITION.voter_shanyraks,
+    )
+    .where(_POSITION.election_id == bindparam("election_id"))
+    .order_by(_POSITION.sort_order, _POSITION.id)
+)
+_CANDIDATE = Candidate.__table__.c
+_CANDIDATES = (
+    select(_CANDIDATE.position_id, _CANDIDATE.id)
+    .join(Position.__table__, _POSITION.id == _CANDIDATE.position_id)
+    .where(_POSITION.election_id == bindparam("election_id"), _CANDIDATE.status == "registered")
+)
+_BALLOT_COLUMNS = ("id", "position_id", "choices", "tracking_code")
+_BALLOT = Ballot.__table__.c
+_VOTED_IN = (
+    insert(Participation.__table__)
+    .from_select(
+        ["position_id", "student_id"],
+        select(
+            func.unnest(bindparam("position_id", type_=ARRAY(Integer))),
+            bindparam("student_id", type_=Integer),
+        ),
+    )
+    .cte("voted_in")
+)
+_WRITE_VOTE = (
+    insert(Ballot.__table__)
+    .from_select(
+        list(_BALLOT_COLUMNS),
+        select(
+            func.unnest(
+                *(bindparam(name, type_=ARRAY(_BALLOT[name].type)) for name in _BALLOT_COLUMNS)
+            )
+            .table_valued(*_BALLOT_COLUMNS)
+            .render_derived()
+        ),
+    )
+    .add_cte(_VOTED_IN)
 )
 _PARTICIPATION = Participation.__table__.c
 _VOTED = select(_PARTICIPATION.position_id).where(

@@ -22,6 +22,7 @@ from typing import Protocol
 
 from elections.domain.ballot import (
     Choices,
+    PositionRules,
     validate_multi,
     validate_ranked,
     validate_single,
@@ -46,17 +47,6 @@ class FormValues(Protocol):
     def __iter__(self) -> Iterator[str]:
         """The names of the fields sent."""
         ...
-
-
-@dataclass(frozen=True)
-class PositionRules:
-    """What validating one position needs to know about it."""
-
-    id: int
-    method: str
-    seats: int
-    allow_blank: bool
-    candidate_ids: frozenset[int]
 
 
 @dataclass(frozen=True)

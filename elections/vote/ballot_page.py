@@ -7,26 +7,25 @@ logged (a submission) or just shown (a page view).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
 from markupsafe import Markup
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from elections.domain import lifecycle
-from elections.domain.ballot import Choices
+from elections.domain.ballot import Choices, PositionRules
 from elections.domain.eligibility import StudentFacts, is_eligible
 from elections.domain.errors import (
     BallotInvalid,
     DomainError,
     IneligibleReason,
     IneligibleVoter,
-    LifecycleReason,
-    LifecycleRefusal,
 )
 from elections.domain.lifecycle import Phase
 from elections.extensions import db
@@ -34,16 +33,18 @@ from elections.i18n import localized
 from elections.markdown import render_manifesto
 from elections.models import Candidate, Election, EligibleVoter, Position, User
 from elections.operations.voting import (
+    NoSuchElection,
+    PollReason,
     VoteReason,
     VoteRefused,
     eligible_positions,
     positions_voted,
+    refuse_unless_voting,
 )
 from elections.refusals import explain_ballot
 from elections.vote.ballot_form import (
     POSITION_FIELD,
     FormValues,
-    PositionRules,
     RawAnswer,
     alphabetical_key,
     hidden_fields,
@@ -54,28 +55,13 @@ from elections.vote.ballot_form import (
 # Every position comes with the election, in the same query (eligibility looks at each
 # one's rule); the candidates come after, and only for the positions that are the student's.
 BALLOT_LOADING = (joinedload(Election.positions),)
-BEFORE_VOTING = frozenset({Phase.draft, Phase.nomination, Phase.campaign, Phase.silence})
 ANNOUNCED = (Phase.nomination, Phase.campaign, Phase.silence)
 
 
 class VotingPageReason(StrEnum):
-    """Why a student's ballot cannot be shown or taken, beyond the operation's own reasons."""
+    """Why a ballot form was refused before anything in it was read."""
 
-    not_open_yet = "voting-not-open-yet"
-    unknown_election = "unknown-election"
     expired_form = "expired-form"
-
-
-class VotingNotOpen(DomainError[VotingPageReason]):
-    """The election takes no ballots yet: a draft, or not yet at its voting phase."""
-
-    status = 409
-
-
-class NoSuchElection(DomainError[VotingPageReason]):
-    """The address names no election."""
-
-    status = 404
 
 
 class FormExpired(DomainError[VotingPageReason]):
@@ -109,22 +95,12 @@ def voted_titles(election_id: int, student_id: int) -> str:
     return ", ".join(localized(p.title, p.titles) for p in election.positions if p.id in voted)
 
 
-def refuse_unless_voting(election: Election, now: datetime) -> None:
-    """Refuse with a reason that says whether voting has not started or has ended."""
-    if lifecycle.voting_allowed(election.current_phase, election.closes_at, now):
-        return
-    if election.current_phase in BEFORE_VOTING:
-        opens = None if election.current_phase == Phase.draft else election.opens_at
-        raise VotingNotOpen(VotingPageReason.not_open_yet, {"opens": opens})
-    raise LifecycleRefusal(LifecycleReason.voting_closed)
-
-
 def load_student_ballot(election_id: int, student: User, now: datetime) -> StudentBallot:
     """The student's eligible positions and votes in an election that is taking ballots now."""
     election = db.session.get(Election, election_id, options=BALLOT_LOADING)
     if election is None:
-        raise NoSuchElection(VotingPageReason.unknown_election)
-    refuse_unless_voting(election, now)
+        raise NoSuchElection(PollReason.unknown_election)
+    refuse_unless_voting(election.current_phase, election.opens_at, election.closes_at, now)
     voter = db.session.get(EligibleVoter, (election.id, student.id))
     positions = eligible_positions(election, voter)
     if not positions:
@@ -154,24 +130,51 @@ def load_candidates(positions: list[Position]) -> None:
         set_committed_value(position, "candidates", found[position.id])
 
 
-def submitted_positions(ballot: StudentBallot, form: FormValues) -> list[Position]:
-    """The positions a submission names, each one the student may still vote in, or a refusal."""
+class Identified(Protocol):
+    """A position as any of the ballot's readers holds it: all they share is the id."""
+
+    @property
+    def id(self) -> int:
+        """The position's id."""
+        ...
+
+
+PositionT = TypeVar("PositionT", bound=Identified)
+
+
+def submitted_positions(
+    form: FormValues,
+    ballot: Iterable[Identified],
+    eligible: Sequence[PositionT],
+    voted: AbstractSet[int] = frozenset(),
+) -> list[PositionT]:
+    """The positions a submission names, each one the student may still vote in, or a refusal.
+
+    ``ballot`` is the whole election's, ``eligible`` the student's part of it in ballot
+    order; ``voted`` where they have voted already, when known (the cast leaves that to
+    the participation key).
+    """
     try:
         ids = submitted_position_ids(form)
     except ValueError:
         raise VoteRefused(VoteReason.unknown_position) from None
     if not ids:
         raise VoteRefused(VoteReason.nothing_submitted)
-    in_election = {p.id for p in ballot.election.positions}
-    eligible = {p.id for p in ballot.positions}
+    in_election = {p.id for p in ballot}
+    mine = {p.id for p in eligible}
     for position_id in ids:
         if position_id not in in_election:
             raise VoteRefused(VoteReason.unknown_position)
-        if position_id not in eligible:
+        if position_id not in mine:
             raise IneligibleVoter(IneligibleReason.not_eligible, {"position": position_id})
-    if ballot.voted & set(ids):
+    if voted & set(ids):
         raise VoteRefused(VoteReason.already_voted)
-    return [p for p in ballot.positions if p.id in ids]
+    return [p for p in eligible if p.id in ids]
+
+
+def submitted_to(ballot: StudentBallot, form: FormValues) -> list[Position]:
+    """The positions of a student's ballot page that a submission names (see above)."""
+    return submitted_positions(form, ballot.election.positions, ballot.positions, ballot.voted)
 
 
 def standing_candidates(position: Position) -> list[Candidate]:

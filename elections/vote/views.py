@@ -8,6 +8,7 @@ one showing (Post/Redirect/Get) and are never stored or logged on the server.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import (
@@ -31,12 +32,19 @@ from werkzeug.wrappers import Response
 from elections.access import roles_required
 from elections.auth import current_actor
 from elections.campaign import pages as campaign_pages
-from elections.domain.errors import DomainError
+from elections.domain.ballot import PositionRules
+from elections.domain.errors import BallotInvalid, DomainError
 from elections.domain.roles import Role
 from elections.errors import error_page
-from elections.models import Position, User, utcnow
+from elections.models import User, utcnow
 from elections.operations import accounts
-from elections.operations.voting import VoteReason, cast_ballots, record_rejected_vote
+from elections.operations.voting import (
+    PollReason,
+    VoteReason,
+    cast_in_booth,
+    enter_booth,
+    record_rejected_vote,
+)
 from elections.refusals import explain
 from elections.vote.ballot_form import FormValues, RawAnswer, read_answer, validate_ballot
 from elections.vote.ballot_page import (
@@ -53,6 +61,7 @@ from elections.vote.ballot_page import (
     position_rules,
     review_line,
     submitted_positions,
+    submitted_to,
     voted_titles,
 )
 
@@ -70,7 +79,7 @@ def _student() -> User:
 def _refusal(error: DomainError, election_id: int | None = None) -> tuple[str, int]:
     """The page for a refused ballot: the reason, plus what the student needs to act on it."""
     message = explain(error)
-    if error.reason == VotingPageReason.not_open_yet and error.detail.get("opens"):
+    if error.reason == PollReason.not_open_yet and error.detail.get("opens"):
         opens = format_datetime(error.detail["opens"], "long")  # type: ignore[arg-type]
         message += " " + _("Voting opens on %(when)s.", when=opens)
     if error.reason == VoteReason.already_voted and election_id is not None:
@@ -80,7 +89,7 @@ def _refusal(error: DomainError, election_id: int | None = None) -> tuple[str, i
     return error_page(error.status, message)
 
 
-def _answers(positions: list[Position], form: FormValues) -> dict[int, RawAnswer]:
+def _answers(positions: Iterable[PositionRules], form: FormValues) -> dict[int, RawAnswer]:
     """Read each position's submitted values."""
     return {p.id: read_answer(form, p.id, p.method) for p in positions}
 
@@ -117,7 +126,7 @@ def ballot(election_id: int) -> Any:
     try:
         standing = load_student_ballot(election_id, _student(), utcnow())
         if request.method == "POST":
-            positions = submitted_positions(standing, request.form)
+            positions = submitted_to(standing, request.form)
         else:
             positions = standing.remaining
     except DomainError as error:
@@ -125,7 +134,9 @@ def ballot(election_id: int) -> Any:
     if not positions:
         flash(_("You have already voted in every position of this election."), "info")
         return redirect(url_for("vote.home"))
-    kept = _answers(positions, request.form) if request.method == "POST" else {}
+    kept = {}
+    if request.method == "POST":
+        kept = _answers(map(position_rules, positions), request.form)
     return _ballot_page(standing, ballot_entries(positions, kept))
 
 
@@ -135,11 +146,12 @@ def review(election_id: int) -> Any:
     """Show exactly what will be cast, or the ballot again with what needs fixing."""
     try:
         standing = load_student_ballot(election_id, _student(), utcnow())
-        positions = submitted_positions(standing, request.form)
+        positions = submitted_to(standing, request.form)
     except DomainError as error:
         return _refusal(error, election_id)
-    answers = _answers(positions, request.form)
-    choices, problems = validate_ballot([position_rules(p) for p in positions], answers)
+    rules = [position_rules(p) for p in positions]
+    answers = _answers(rules, request.form)
+    choices, problems = validate_ballot(rules, answers)
     entries = ballot_entries(positions, answers, problems)
     if problems:
         return _ballot_page(standing, entries, 400)
@@ -155,22 +167,27 @@ def review(election_id: int) -> Any:
 @bp.post("/<int:election_id>/cast")
 @roles_required(Role.student)
 def cast(election_id: int) -> Any:
-    """Validate every position again and cast them all at once; refusals are logged, not kept."""
+    """Validate every position again and cast them all at once; refusals are logged, not kept.
+
+    The hot path of election day: it reads the ballot from the locked booth (one
+    statement, plus this process's copy of the open ballot), not from the page's models.
+    """
     now = utcnow()
     student = _student()
     try:
-        standing = load_student_ballot(election_id, student, now)
-        positions = submitted_positions(standing, request.form)
-        answers = _answers(positions, request.form)
-        choices, problems = validate_ballot([position_rules(p) for p in positions], answers)
+        booth = enter_booth(election_id, student.id, now)
+        positions = submitted_positions(request.form, booth.positions, booth.eligible)
+        rules = [p.rules for p in positions]
+        answers = _answers(rules, request.form)
+        choices, problems = validate_ballot(rules, answers)
         if problems:
             reasons = sorted({str(p.reason) for p in problems.values()})
             record_rejected_vote(current_actor(), election_id, ",".join(reasons))
-            return _ballot_page(standing, ballot_entries(positions, answers, problems), 400)
-        # Read before the commit, which expires every loaded row.
+            return _ballot_again(election_id, student, answers, problems)
+        # Worded before the commit, which expires the student's row the language comes from.
         titles = {p.id: localized(p.title, p.titles) for p in positions}
-        election_title = localized(standing.election.title, standing.election.titles)
-        receipts = cast_ballots(current_actor(), student, election_id, choices, now)
+        election_title = localized(booth.title, booth.titles)
+        receipts = cast_in_booth(current_actor(), student.id, booth, choices)
     except DomainError as error:
         record_rejected_vote(current_actor(), election_id, str(error.reason))
         return _refusal(error, election_id)
@@ -182,6 +199,18 @@ def cast(election_id: int) -> Any:
         return _kiosk_receipt(shown)
     session[RECEIPT_KEY] = shown
     return redirect(url_for("vote.receipt"), code=303)
+
+
+def _ballot_again(
+    election_id: int,
+    student: User,
+    answers: dict[int, RawAnswer],
+    problems: dict[int, BallotInvalid],
+) -> Any:
+    """The ballot page again, with the submitted answers and what is wrong with them."""
+    standing = load_student_ballot(election_id, student, utcnow())
+    positions = [p for p in standing.positions if p.id in answers]
+    return _ballot_page(standing, ballot_entries(positions, answers, problems), 400)
 
 
 def _kiosk_receipt(shown: dict[str, Any]) -> Response:

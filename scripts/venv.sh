@@ -2,9 +2,12 @@
 if [[ ! -x .venv/bin/python ]]; then
   python3 -m venv .venv
 fi
-if [[ ! -f .venv/.installed ]] || [[ pyproject.toml -nt .venv/.installed ]]; then
-  .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -e ".[test]"
+if [[ ! -f .venv/.installed ]] || [[ pyproject.toml -nt .venv/.installed ]] ||
+  [[ requirements.lock -nt .venv/.installed ]]; then
+  # Exactly the locked versions, each file checked against its recorded hash; then the
+  # app itself, whose dependencies are all in the lock already.
+  .venv/bin/pip install -q --require-hashes -r requirements.lock
+  .venv/bin/pip install -q --no-deps -e .
   touch .venv/.installed
 fi
 # shellcheck disable=SC1091

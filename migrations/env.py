@@ -8,7 +8,9 @@ from flask import current_app
 from sqlalchemy.types import TypeDecorator
 
 config = context.config
-fileConfig(config.config_file_name)
+# Keep the app's loggers: a migration run inside a live process (tests, `flask db upgrade`
+# in a shell that logs) must not switch off every logger configured before it.
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 target_db = current_app.extensions["migrate"].db

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select, text, update
 
+from elections.audit.messages import RESULT_PARTS, explain_check
+from elections.domain import counting
 from elections.domain.audit_chain import (
     AuditEntry,
     ChainHead,
@@ -19,6 +21,7 @@ from elections.domain.audit_chain import (
     make_entry,
     verify_chain,
 )
+from elections.domain.verification import Check, CheckKind, Problem, Report, Status
 from elections.extensions import db
 from elections.models import AuditEvent, AuditHead
 from elections.operations.audit_log import HEAD_ID, entry_columns
@@ -222,7 +225,7 @@ def test_verification_in_the_browser_shows_the_head_and_is_logged(app, auditor):
     head = db.session.get(AuditHead, HEAD_ID)
     # The verification's own entry is appended after the check.
     checked = db.session.get(AuditEvent, head.seq - 1)
-    assert f"Chain intact: {checked.seq} entries, head {checked.seq} {checked.hash}." in page
+    assert f"Chain intact. Entries: {checked.seq}; head: {checked.seq} {checked.hash}." in page
     assert "FAILED" not in page
     assert election.title in page
     last = db.session.get(AuditEvent, head.seq)
@@ -309,3 +312,20 @@ def test_every_verdict_has_a_sentence_in_both_tongues(app):
         check = Check(kind, Status.ok, position_id=1)
         assert "{" not in describe(check)
         assert "%(" not in explain_check(check, Report((check,)))
+
+
+def test_a_differing_recount_names_the_part_in_words(app) -> None:
+    problem = Check(
+        CheckKind.recount, Status.failed, Problem.result_differs, detail={"field": "first_counts"}
+    )
+    with app.test_request_context(headers={"Accept-Language": "ru"}):
+        sentence = explain_check(problem, Report((problem,)))
+    assert (
+        sentence
+        == "Пересчёт расходится с опубликованным результатом (голоса за каждого кандидата)."
+    )
+
+
+def test_every_part_of_a_result_has_a_name_for_the_recount() -> None:
+    tally = counting.count("ranked", (1, 2, 3), [(1, 2), (2,), (3, 1)], seats=1)
+    assert set(RESULT_PARTS) == set(counting.result_to_dict(tally))

@@ -292,3 +292,12 @@ def test_the_audit_entries_of_observer_naming(app, watched):
         watched.id,
         "5001",
     )
+
+
+@pytest.mark.parametrize("phase", [Phase.open, Phase.closed, Phase.published])
+def test_the_results_index_lists_what_the_observer_may_open(app, watched, elsewhere, phase):
+    walk_to(watched, phase)
+    index = signed_in(app, "5001").get("/results/").get_data(as_text=True)
+    listed = f'href="/results/{watched.id}"' in index
+    assert listed == (phase != Phase.open)  # from closing, like the count itself
+    assert f'href="/results/{elsewhere.id}"' not in index  # closed, but not theirs

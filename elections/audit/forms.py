@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, StringField
+from wtforms.fields import SelectChoice
 from wtforms.validators import AnyOf, Length, Optional
 
 from elections.audit.log_filter import LogFilter
@@ -44,11 +45,8 @@ class LogFilterForm(FlaskForm):
 
     def set_choices(self, actions: list[str], elections: list[tuple[int, str]]) -> None:
         """Offer the actions the log holds and the elections there are."""
-        self.action.choices = [("", _l("Any action")), *((a, a) for a in actions)]
-        self.election.choices = [
-            ("", _l("Any election")),
-            *((str(eid), f"{eid}: {title}") for eid, title in elections),
-        ]
+        self.action.choices = [SelectChoice("", _l("Any action")), *map(SelectChoice, actions)]
+        self.election.choices = [SelectChoice("", _l("Any election")), *election_choices(elections)]
 
     def log_filter(self) -> LogFilter:
         """The filter the valid fields describe; an unreadable field filters nothing."""
@@ -62,6 +60,11 @@ class LogFilterForm(FlaskForm):
         )
 
 
+def election_choices(elections: list[tuple[int, str]]) -> list[SelectChoice]:
+    """One option per election, labelled with its number and title."""
+    return [SelectChoice(str(eid), f"{eid}: {title}") for eid, title in elections]
+
+
 class ExportLogForm(LogFilterForm):
     """Download the filtered log: a POST, because every export is itself logged."""
 
@@ -70,7 +73,10 @@ class ExportLogForm(LogFilterForm):
 
     format = SelectField(
         _l("Format"),
-        choices=[("csv", _l("CSV (spreadsheet)")), ("jsonl", _l("JSON Lines (as stored)"))],
+        choices=[
+            SelectChoice("csv", _l("CSV (spreadsheet)")),
+            SelectChoice("jsonl", _l("JSON Lines (as stored)")),
+        ],
         validators=[AnyOf(["csv", "jsonl"])],
     )
 
@@ -88,8 +94,8 @@ class BundleForm(FlaskForm):
     def set_choices(self, elections: list[tuple[int, str]]) -> None:
         """Offer the log alone and every election whose voting has closed."""
         self.election.choices = [
-            ("", _l("The audit log alone")),
-            *((str(eid), f"{eid}: {title}") for eid, title in elections),
+            SelectChoice("", _l("The audit log alone")),
+            *election_choices(elections),
         ]
 
 

@@ -35,11 +35,9 @@ PROBLEMS = {
         "The recorded head is entry %(expected_seq)s, but the log ends at %(found_seq)s."
     ),
     "no-published-head": _l("The results were published without the head of the audit log."),
-    "participation-differs": _l(
-        "%(participation)s students took part, but there are %(ballots)s ballots."
-    ),
+    "participation-differs": _l("Students who took part: %(participation)s; ballots: %(ballots)s."),
     "not-sealed": _l("The ballot box was never sealed."),
-    "seal-count-differs": _l("The seal counts %(sealed)s ballots, but there are %(ballots)s."),
+    "seal-count-differs": _l("Ballots by the seal: %(sealed)s; ballots in the box: %(ballots)s."),
     "seal-digest-differs": _l(
         "The ballots no longer match the seal: one was changed, added or removed."
     ),
@@ -50,21 +48,41 @@ PROBLEMS = {
     "cannot-count": _l("The ballots cannot be counted."),
     "no-result": _l("There is no published result."),
     "candidates-differ": _l("The published result counts other candidates than the ballot paper."),
-    "result-differs": _l("The recount differs from the published result (%(field)s)."),
+    "result-differs": _l("The recount differs from the published result in: %(field)s."),
     "recorded-result-differs": _l("The result differs from the one the audit log recorded."),
     "nothing-to-count": _l("Nobody stood here, so there is nothing to count."),
     "not-recorded": _l("Not recorded in the audit log, so not checked."),
     "chain-broken": _l("Not checked, because the chain is broken."),
 }
 
+# The parts of a result a recount compares, by their names in the published data.
+RESULT_PARTS = {
+    "method": _l("the counting method"),
+    "seats": _l("the number of seats"),
+    "candidates": _l("the candidates counted"),
+    "total_ballots": _l("the number of ballots"),
+    "valid_ballots": _l("the number of valid ballots"),
+    "blank_ballots": _l("the number of blank ballots"),
+    "first_counts": _l("the votes per candidate"),
+    "elected": _l("who is elected"),
+    "complete": _l("whether every seat is filled"),
+    "lot_required": _l("the tie to be drawn by lot"),
+    "quota": _l("the quota"),
+    "exhausted": _l("the exhausted ballots"),
+    "passed": _l("whether the question passed"),
+    "yes": _l("the yes votes"),
+    "no": _l("the no votes"),
+    "threshold": _l("the threshold"),
+    "trace": _l("the round-by-round count"),
+}
 
 CONFIRMED = {
     CheckKind.log_head: _l("The recorded head is the last entry, %(found_seq)s."),
     CheckKind.published_head: _l("Entry %(head_seq)s is the head published with the results."),
-    CheckKind.participation: _l("%(ballots)s ballots, as many as students took part."),
-    CheckKind.seal: _l("%(ballots)s ballots match the seal."),
+    CheckKind.participation: _l("Ballots: %(ballots)s, as many as the students who took part."),
+    CheckKind.seal: _l("Ballots matching the seal: %(ballots)s."),
     CheckKind.seal_recorded: _l("The seal is the one recorded in the log at closing."),
-    CheckKind.tracking_codes: _l("%(codes)s tracking codes, each different."),
+    CheckKind.tracking_codes: _l("Tracking codes: %(codes)s, each different."),
     CheckKind.recount: _l("Counting the ballots again gives the published result."),
     CheckKind.result_recorded: _l("The result is the one recorded in the log at publication."),
 }
@@ -78,11 +96,13 @@ def check_name(check: Check) -> str:
 def explain_check(check: Check, report: Report) -> str:
     """A sentence saying what a check found, naming the entry, position or figures."""
     values = Figures(seq=check.seq, **check.detail)
+    if "field" in check.detail:
+        values["field"] = str(RESULT_PARTS.get(str(check.detail["field"]), check.detail["field"]))
     if check.status != Status.ok:
         return str(PROBLEMS.get(str(check.problem), check.problem)) % values
     if check.kind == CheckKind.chain and report.head is not None:
         return _(
-            "Chain intact: %(entries)d entries, head %(seq)d %(hash)s.",
+            "Chain intact. Entries: %(entries)d; head: %(seq)d %(hash)s.",
             entries=report.entries,
             seq=report.head.seq,
             hash=report.head.hash,

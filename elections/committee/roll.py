@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms.fields import SelectChoice
 
 from elections.access import roles_required
 from elections.auth import current_actor
@@ -29,7 +30,7 @@ COMMITTEE = (Role.committee, Role.admin)
 ALL_CLASSES = "*"
 
 
-def _class_choices() -> list[tuple[str, str]]:
+def _class_choices() -> list[SelectChoice]:
     """Every class on the roll, plus 'all classes'."""
     classes = db.session.scalars(
         select(User.class_name)
@@ -37,7 +38,7 @@ def _class_choices() -> list[tuple[str, str]]:
         .distinct()
         .order_by(User.class_name)
     ).all()
-    return [(ALL_CLASSES, _("All classes")), *((c, c) for c in classes if c)]
+    return [SelectChoice(ALL_CLASSES, _("All classes")), *(SelectChoice(c) for c in classes if c)]
 
 
 @bp.route("/roll", methods=["GET", "POST"])

@@ -25,10 +25,10 @@ else
   echo "PostgreSQL not installed here: skipped the PostgreSQL run (CI runs it)."
 fi
 
-# Known vulnerabilities in the installed dependencies (pip-audit, from the test extra).
-# A known vulnerability fails the run. Where PyPI's advisory data cannot be reached (as in
-# this project's sandboxed CI, whose registry mirror serves packages but not advisories),
-# the audit is reported loudly as NOT DONE and the run goes on: see scripts/audit-dependencies.
+# Known vulnerabilities in the locked dependencies (pip-audit over requirements-dev.lock).
+# A known vulnerability fails the run. Where no advisory service can be reached (as in this
+# project's sandboxed CI, whose registry mirror serves packages but not advisories), the
+# audit is reported loudly as NOT DONE and the run goes on: see scripts/audit-dependencies.
 if command -v pip-audit >/dev/null 2>&1; then
   echo "== dependency audit (pip-audit) =="
   python scripts/audit-dependencies

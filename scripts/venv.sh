@@ -3,10 +3,10 @@ if [[ ! -x .venv/bin/python ]]; then
   python3 -m venv .venv
 fi
 if [[ ! -f .venv/.installed ]] || [[ pyproject.toml -nt .venv/.installed ]] ||
-  [[ requirements.lock -nt .venv/.installed ]]; then
+  [[ requirements-dev.lock -nt .venv/.installed ]]; then
   # Exactly the locked versions, each file checked against its recorded hash; then the
   # app itself, whose dependencies are all in the lock already.
-  .venv/bin/pip install -q --require-hashes -r requirements.lock
+  .venv/bin/pip install -q --require-hashes -r requirements-dev.lock
   .venv/bin/pip install -q --no-deps -e .
   touch .venv/.installed
 fi

@@ -1,9 +1,10 @@
-"""requirements.lock keeps up with pyproject.toml: every dependency pinned, hashed, allowed.
+"""The lock files keep up with pyproject.toml: every dependency pinned, hashed, allowed.
 
-The install (scripts/venv.sh) and the audit (scripts/audit-dependencies) both read the
-lock, so a dependency added to pyproject.toml without re-locking would be installed by
-neither, and a lock that drifted below a declared minimum would install what the project
-says it cannot run on.
+The install (scripts/venv.sh) and the audit (scripts/audit-dependencies) read
+requirements-dev.lock, a deployment requirements.lock; a dependency added to
+pyproject.toml without re-locking would be installed by none of them, a lock that drifted
+below a declared minimum would install what the project says it cannot run on, and a
+deployment lock that differed from the tested one would run versions nobody tested.
 """
 
 from __future__ import annotations
@@ -17,23 +18,24 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCKED = ("test", "redis")  # the extras scripts/lock-dependencies resolves
+DEV_LOCK, DEPLOY_LOCK = "requirements-dev.lock", "requirements.lock"
+EXTRAS = {DEV_LOCK: ("test", "redis"), DEPLOY_LOCK: ("redis",)}  # as scripts/lock-dependencies
 PIN = re.compile(r"^([A-Za-z0-9._-]+)==([^\s\\;]+)")
 
 
-def declared() -> list[Requirement]:
-    """The project's dependencies and those of the locked extras."""
+def declared(lock: str) -> list[Requirement]:
+    """The project's dependencies and those of the extras a lock file resolves."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     extras = project["optional-dependencies"]
-    lines = project["dependencies"] + [r for extra in LOCKED for r in extras[extra]]
+    lines = project["dependencies"] + [r for extra in EXTRAS[lock] for r in extras[extra]]
     return [Requirement(line) for line in lines]
 
 
-def locked() -> dict[str, tuple[str, list[str]]]:
-    """Each locked package: its pinned version and the hashes recorded for its files."""
+def locked(lock: str) -> dict[str, tuple[str, list[str]]]:
+    """Each package of a lock file: its pinned version and the hashes recorded for its files."""
     pins: dict[str, tuple[str, list[str]]] = {}
     current = None
-    for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
+    for line in (ROOT / lock).read_text(encoding="utf-8").splitlines():
         if match := PIN.match(line):
             current = canonicalize_name(match[1])
             assert current not in pins, f"{current} is pinned twice"
@@ -43,19 +45,34 @@ def locked() -> dict[str, tuple[str, list[str]]]:
     return pins
 
 
-@pytest.mark.parametrize("requirement", declared(), ids=str)
-def test_every_declared_dependency_is_pinned_within_its_range(requirement: Requirement) -> None:
-    pins = locked()
+@pytest.mark.parametrize(
+    ("lock", "requirement"),
+    [(lock, requirement) for lock in EXTRAS for requirement in declared(lock)],
+    ids=lambda value: str(value),
+)
+def test_every_declared_dependency_is_pinned_within_its_range(
+    lock: str, requirement: Requirement
+) -> None:
+    pins = locked(lock)
     name = canonicalize_name(requirement.name)
-    assert name in pins, f"{name} is not in requirements.lock: run scripts/lock-dependencies"
+    assert name in pins, f"{name} is not in {lock}: run scripts/lock-dependencies"
     version, _hashes = pins[name]
     assert requirement.specifier.contains(version, prereleases=True), (
         f"{name}=={version} is outside {requirement.specifier}: run scripts/lock-dependencies"
     )
 
 
-def test_every_locked_package_carries_hashes() -> None:
-    pins = locked()
-    assert len(pins) > len(declared())  # the transitive dependencies are locked too
+@pytest.mark.parametrize("lock", list(EXTRAS))
+def test_every_locked_package_carries_hashes(lock: str) -> None:
+    pins = locked(lock)
+    assert len(pins) > len(declared(lock))  # the transitive dependencies are locked too
     unhashed = sorted(name for name, (_version, hashes) in pins.items() if not hashes)
     assert unhashed == []
+
+
+def test_a_deployment_installs_the_versions_the_tests_ran_on() -> None:
+    deployed, tested = locked(DEPLOY_LOCK), locked(DEV_LOCK)
+    assert {name: pin[0] for name, pin in deployed.items()} == {
+        name: tested[name][0] for name in deployed
+    }
+    assert "pytest" not in deployed  # the test tools stay out of production

@@ -64,7 +64,8 @@ STAFF_ROLES = (Role.committee, Role.auditor, Role.admin)
 ACCOUNT_ROLES = (Role.student, *STAFF_ROLES)
 PHASES = tuple(Phase)
 METHODS = ("single", "multi", "ranked", "yesno")
-CANDIDATE_STATUSES = ("nominated", "registered", "rejected", "withdrawn")
+REGISTERED = "registered"  # the committee's word that a candidate is on the ballot
+CANDIDATE_STATUSES = ("nominated", REGISTERED, "rejected", "withdrawn")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -201,20 +202,12 @@ class Position(db.Model):
     @property
     def voter_rule(self) -> Rule:
         """Who may vote here."""
-        return Rule(
-            frozenset(self.voter_grades),
-            frozenset(self.voter_classes),
-            frozenset(self.voter_shanyraks),
-        )
+        return Rule.of(self.voter_grades, self.voter_classes, self.voter_shanyraks)
 
     @property
     def candidate_rule(self) -> Rule:
         """Who may stand here."""
-        return Rule(
-            frozenset(self.candidate_grades),
-            frozenset(self.candidate_classes),
-            frozenset(self.candidate_shanyraks),
-        )
+        return Rule.of(self.candidate_grades, self.candidate_classes, self.candidate_shanyraks)
 
     __table_args__ = (
         UniqueConstraint("election_id", "title"),
@@ -238,7 +231,7 @@ class Candidate(db.Model):
     photo: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     photo_type: Mapped[str | None] = mapped_column(String(32))
     photo_digest: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="registered")
+    status: Mapped[str] = mapped_column(String(16), default=REGISTERED)
     review_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -25,7 +25,7 @@ from elections.domain import lifecycle
 from elections.domain.lifecycle import Phase
 from elections.domain.roles import Role
 from elections.extensions import db, login_manager
-from elections.models import Candidate, Election, Observer, Position, User
+from elections.models import REGISTERED, Candidate, Election, Observer, Position, User
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -46,7 +46,7 @@ def _observes(user_id: int, election_id: int) -> Any:
             Observer.user_id == user_id,
             Observer.election_id == election_id,
             Position.election_id == election_id,
-            Candidate.status == "registered",
+            Candidate.status == REGISTERED,
         )
     )
 
@@ -67,6 +67,15 @@ def observed_elections(user: User) -> list[Election]:
             .order_by(Election.opens_at.desc(), Election.id.desc())
         )
     )
+
+
+def observed_with_results(user: User) -> list[Election]:
+    """The elections an account observes whose count observers may read by now."""
+    return [
+        election
+        for election in observed_elections(user)
+        if lifecycle.results_visible(election.current_phase, Role.observer)
+    ]
 
 
 def viewing_role(election_id: int) -> Role:

@@ -31,10 +31,10 @@ from elections.domain.counting import Method, StepKind, TallyResult, count, resu
 from elections.domain.errors import BallotInvalid, DomainError
 from elections.domain.lifecycle import Phase
 from elections.extensions import db
-from elections.models import Ballot, Candidate, Election, Lot, Position, PublishedResult
+from elections.models import REGISTERED, Ballot, Candidate, Election, Lot, Position, PublishedResult
 from elections.vote.ballot_form import alphabetical_key
 
-ON_THE_BALLOT = "registered"
+ON_THE_BALLOT = REGISTERED
 LOT_PHASES = frozenset({Phase.closed, Phase.appeals})
 """Lots are recorded after voting closes and before the results are published."""
 

@@ -31,6 +31,7 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 REQUIRE_FULL_SUITE = os.environ.get("REQUIRE_FULL_SUITE") == "1"
 STAFF_PASSWORD = "correct horse battery"
+OPENED_PHASES = ("open", "closed", "appeals", "published")
 CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -195,9 +196,15 @@ def make_election(
     opens_in: timedelta = timedelta(hours=-1),
     lasts: timedelta = timedelta(days=1),
 ) -> Election:
-    """An election whose window is around now unless told otherwise."""
+    """An election whose window is around now unless told otherwise.
+
+    One made at voting or later was opened when its window began, as the operation
+    records it (voting keys its copy of the ballot by that moment).
+    """
     opens = datetime.now(UTC) + opens_in
     election = Election(title=title, phase=phase, opens_at=opens, closes_at=opens + lasts)
+    if phase in OPENED_PHASES:
+        election.opened_at = opens
     db.session.add(election)
     db.session.commit()
     return election

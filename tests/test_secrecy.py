@@ -21,7 +21,7 @@ from elections.models import AuditEvent, Ballot, BallotSeal, Election, Participa
 from elections.operations.audit_log import Actor
 from elections.operations.lifecycle import close_election, open_election
 from elections.operations.sealing import compact_ballot_storage, seal_ballot_box
-from tests.conftest import make_election, make_position
+from tests.conftest import ON_POSTGRES, make_election, make_position, require
 from tests.test_voting import (
     answers,
     assert_ballot_box_consistent,
@@ -205,3 +205,29 @@ def test_the_session_cookie_forgets_the_receipt_once_shown(app):
     assert "vote_receipt" not in after
     assert code not in json.dumps(after)
     assert_ballot_box_consistent([code])
+
+
+def transaction_links() -> int:
+    """Ballots whose writing transaction (PostgreSQL's xmin) is also some participation's."""
+    return db.session.scalar(
+        text("SELECT count(*) FROM ballot b JOIN participation p ON p.xmin = b.xmin")
+    )
+
+
+@pytest.mark.postgres
+def test_after_the_seal_no_transaction_id_joins_a_ballot_to_its_voter(app):
+    require(ON_POSTGRES, "transaction ids on rows are PostgreSQL's (set TEST_DATABASE_URL)")
+    election = make_election(phase="draft")
+    position = make_position(election, title="President", candidates=("Әли", "Дана"))
+    browsers = [signed_in_student(app)[0] for _ in range(VOTERS)]
+    open_election(COMMITTEE, election.id, datetime.now(UTC))
+    vote_in_turn(browsers, election, position)
+    # A vote writes its participation and its ballot in one transaction, so until the
+    # seal each ballot shares its writer's id with its voter's participation.
+    assert transaction_links() == VOTERS
+
+    close_election(COMMITTEE, election.id, datetime.now(UTC))
+
+    assert transaction_links() == 0
+    writers = db.session.scalars(text("SELECT DISTINCT xmin::text FROM ballot")).all()
+    assert len(writers) == 1  # the close's, shared by every ballot

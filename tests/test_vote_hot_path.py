@@ -11,13 +11,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+import pytest
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, select
+from sqlalchemy.exc import IntegrityError
 
+from elections.domain import codes
 from elections.extensions import db
-from elections.models import Election, Position
-from tests.conftest import ON_POSTGRES, make_election, make_position
-from tests.test_voting import answers, carried_fields, review, signed_in_student
+from elections.models import Election, Participation, Position
+from elections.operations.voting import cast_ballots, cast_in_booth, enter_booth
+from tests.conftest import ON_POSTGRES, enrol, make_election, make_position, make_student
+from tests.test_voting import VOTER, answers, carried_fields, review, signed_in_student
 
 
 @contextmanager
@@ -37,12 +41,10 @@ def statements() -> Iterator[list[str]]:
 
 
 def opened_poll() -> tuple[Election, Position, Position]:
-    """An open election with two positions, opened at a known moment as the operation does."""
+    """An open election with two positions."""
     election = make_election(phase="open")
     president = make_position(election)
     question = make_position(election, title="Free-dress Friday", method="yesno", candidates=())
-    election.opened_at = datetime.now(UTC)
-    db.session.commit()
     return election, president, question
 
 
@@ -114,3 +116,33 @@ def test_each_open_election_has_its_own_ballot(app: Flask) -> None:
     receipt = browser.get("/vote/receipt").text
     assert "New house colours" in receipt
     assert "President" not in receipt
+
+
+def test_a_tracking_code_drawn_twice_is_not_taken_for_a_repeat_vote(app, monkeypatch) -> None:
+    election, president, _question = opened_poll()
+    first, second = make_student(code=None), make_student(code=None)
+    enrol(election, first, second)
+    choice = {president.id: (president.candidates[0].id,)}
+    (receipt,) = cast_ballots(VOTER, first, election.id, choice, datetime.now(UTC))
+    monkeypatch.setattr(codes, "new_tracking_code", lambda: receipt.tracking_code)
+
+    with pytest.raises(IntegrityError):  # a server error, which invites a retry; not a refusal
+        cast_ballots(VOTER, second, election.id, choice, datetime.now(UTC))
+
+    assert db.session.scalars(select(Participation.student_id)).all() == [first.id]
+    monkeypatch.undo()
+    (retried,) = cast_ballots(VOTER, second, election.id, choice, datetime.now(UTC))
+    assert retried.tracking_code != receipt.tracking_code
+
+
+def test_a_vote_is_cast_only_in_the_transaction_that_locked_its_election(app) -> None:
+    election, president, _question = opened_poll()
+    student = make_student(code=None)
+    enrol(election, student)
+    booth = enter_booth(election.id, student.id, datetime.now(UTC))
+    db.session.commit()  # the lock is gone: the poll may have closed since
+
+    with pytest.raises(RuntimeError, match="transaction that locked"):
+        cast_in_booth(VOTER, student.id, booth, {president.id: (president.candidates[0].id,)})
+
+    assert db.session.scalars(select(Participation)).all() == []

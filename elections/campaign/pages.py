@@ -17,7 +17,7 @@ from elections.domain import lifecycle
 from elections.domain.lifecycle import Phase
 from elections.domain.roles import Role
 from elections.extensions import db
-from elections.models import Candidate, Election, Endorsement, Observer, Position, User
+from elections.models import REGISTERED, Candidate, Election, Endorsement, Observer, Position, User
 from elections.observers import audit_log_visible, observed_elections
 from elections.operations.complaints import appeals_open, may_complain
 from elections.operations.nominations import (
@@ -50,7 +50,7 @@ def visible_positions(election: Election, user: User) -> list[Position]:
 
 def registered(position: Position) -> list[Candidate]:
     """The candidates on the ballot, in name order."""
-    return [c for c in position.candidates if c.status == "registered"]
+    return [c for c in position.candidates if c.status == REGISTERED]
 
 
 def page_visible(candidate: Candidate, user: User) -> bool:
@@ -59,7 +59,7 @@ def page_visible(candidate: Candidate, user: User) -> bool:
         return True
     election = candidate.position.election
     return (
-        candidate.status == "registered"
+        candidate.status == REGISTERED
         and election.current_phase != Phase.draft
         and may_vote_for(candidate.position, user)
     )

@@ -20,6 +20,7 @@ from elections.committee.forms import AnswerForm, ReviewForm
 from elections.committee.views import COMMITTEE, election_or_404, now
 from elections.extensions import db
 from elections.models import (
+    CANDIDATE_STATUSES,
     CampaignPageVersion,
     Candidate,
     Complaint,
@@ -42,11 +43,13 @@ class Nomination:
     versions: int
 
 
+STATUS_ORDER = {status: rank for rank, status in enumerate(CANDIDATE_STATUSES)}
+
+
 def _nominations(position: Position) -> list[Nomination]:
     """The position's candidates, pending first, with who endorses each."""
-    order = {"nominated": 0, "registered": 1, "rejected": 2, "withdrawn": 3}
     listed = []
-    for candidate in sorted(position.candidates, key=lambda c: (order[c.status], c.name)):
+    for candidate in sorted(position.candidates, key=lambda c: (STATUS_ORDER[c.status], c.name)):
         endorsers = list(
             db.session.scalars(
                 select(User)

@@ -18,7 +18,7 @@ from elections.domain import lifecycle
 from elections.domain.lifecycle import Phase
 from elections.extensions import db
 from elections.markdown import render_manifesto
-from elections.models import Candidate, Position
+from elections.models import REGISTERED, Candidate, Position
 from elections.operations import candidates as ops
 from elections.photos import Photo, PhotoRefused, clean_photo
 from elections.refusals import explain
@@ -161,7 +161,7 @@ def _photo_visible(candidate: Candidate) -> bool:
     if current_user.is_authenticated and candidate.student_id == current_user.id:
         return True  # a nominee sees their own photo while the nomination is pending
     phase = candidate.position.election.current_phase
-    return phase != Phase.draft and candidate.status == "registered"
+    return phase != Phase.draft and candidate.status == REGISTERED
 
 
 @bp.get("/candidates/<int:candidate_id>/photo")

@@ -8,6 +8,8 @@ Cyrillic one (A B C E H I K M O P T X) replaced by that Cyrillic letter, so "10a
 are, so two classes that look different never merge.
 """
 
+from __future__ import annotations
+
 import hashlib
 import json
 import re
@@ -56,6 +58,11 @@ class Rule:
         """Normalise names once, so every comparison is between keys."""
         object.__setattr__(self, "classes", frozenset(map(normalise_class, self.classes)))
         object.__setattr__(self, "shanyraks", frozenset(map(normalise_shanyrak, self.shanyraks)))
+
+    @classmethod
+    def of(cls, grades: Iterable[int], classes: Iterable[str], shanyraks: Iterable[str]) -> Rule:
+        """A rule from the lists a position stores."""
+        return cls(frozenset(grades), frozenset(classes), frozenset(shanyraks))
 
 
 @dataclass(frozen=True)

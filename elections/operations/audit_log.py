@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -86,6 +87,11 @@ _MOVE_HEAD = (
     )
 )
 _APPEND_AND_MOVE_HEAD = _MOVE_HEAD.add_cte(_APPEND.cte("appended"))
+
+
+def sha256_text(text: str) -> str:
+    """SHA-256 hex of a text's UTF-8 bytes: how an entry names a text without holding it."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def hmac_key() -> bytes | None:

@@ -8,7 +8,6 @@ the SHA-256 of the text before and after, so nobody can quietly rewrite it.
 
 from __future__ import annotations
 
-import hashlib
 import unicodedata
 from enum import StrEnum
 
@@ -20,8 +19,8 @@ from elections.domain.errors import DomainError, LifecycleReason, LifecycleRefus
 from elections.domain.lifecycle import Phase
 from elections.domain.roles import Role
 from elections.extensions import db
-from elections.models import CampaignPageVersion, Candidate, Election, User
-from elections.operations.audit_log import Actor, record
+from elections.models import REGISTERED, CampaignPageVersion, Candidate, Election, User
+from elections.operations.audit_log import Actor, record, sha256_text
 from elections.operations.elections import (
     LookupReason,
     NotFound,
@@ -91,11 +90,6 @@ def confusable_key(name: str) -> str:
     return " ".join(text.upper().translate(_TWINS).split())
 
 
-def sha256_text(text: str) -> str:
-    """SHA-256 hex of a text's UTF-8 bytes, as the audit log names a manifesto."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def get_candidate(candidate_id: int) -> Candidate:
     """The candidate with that id, or a 404 refusal."""
     candidate = db.session.get(Candidate, candidate_id)
@@ -136,16 +130,22 @@ def _editor_id(actor: Actor) -> int | None:
     return db.session.scalar(select(User.id).where(User.username == actor.name))
 
 
-def _keep_version(actor: Actor, candidate: Candidate) -> None:
-    """Keep the manifesto as it now stands, so every version stays visible later."""
+def keep_version(candidate: Candidate, editor_id: int | None) -> None:
+    """Keep the candidate's page as it now stands, so every version stays readable later."""
     db.session.add(
         CampaignPageVersion(
             candidate_id=candidate.id,
             manifesto=candidate.manifesto,
             video_url=candidate.video_url,
-            edited_by_id=_editor_id(actor),
+            edited_by_id=editor_id,
         )
     )
+
+
+def set_photo(candidate: Candidate, photo: Photo) -> None:
+    """Store a photo already cleaned by the photo pipeline."""
+    candidate.photo, candidate.photo_type = photo.data, photo.media_type
+    candidate.photo_digest = photo.digest
 
 
 def _student_candidate(position_id: int, number: str) -> tuple[User, str]:
@@ -205,15 +205,14 @@ def add_candidate(
         student_id=None if student is None else student.id,
         name=shown,
         manifesto=manifesto.strip()[:MAX_MANIFESTO],
-        status="registered",
+        status=REGISTERED,
     )
     if photo is not None:
-        candidate.photo, candidate.photo_type = photo.data, photo.media_type
-        candidate.photo_digest = photo.digest
+        set_photo(candidate, photo)
     db.session.add(candidate)
     db.session.flush()
     if candidate.manifesto:
-        _keep_version(actor, candidate)
+        keep_version(candidate, _editor_id(actor))
     record(
         actor,
         "candidate-added",
@@ -283,7 +282,7 @@ def update_candidate(
     if new_text != old_text:
         details |= {"old_sha256": sha256_text(old_text), "new_sha256": sha256_text(new_text)}
         candidate.manifesto = new_text
-        _keep_version(actor, candidate)
+        keep_version(candidate, _editor_id(actor))
     record(
         actor,
         action,
@@ -321,8 +320,7 @@ def set_candidate_photo(actor: Actor, candidate_id: int, photo: Photo) -> Candid
     election = _lock_for(candidate)
     _require_page_editable(election)
     previous = candidate.photo_digest
-    candidate.photo, candidate.photo_type = photo.data, photo.media_type
-    candidate.photo_digest = photo.digest
+    set_photo(candidate, photo)
     record(
         actor,
         "photo-uploaded",

@@ -10,7 +10,6 @@ Complaints and answers go into the published protocol (``protocol_complaints``).
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -20,9 +19,9 @@ from sqlalchemy import func, select
 from elections.domain.errors import DomainError, LifecycleReason, LifecycleRefusal
 from elections.domain.lifecycle import Phase
 from elections.extensions import db
-from elections.models import Candidate, Complaint, Election, Position, User
+from elections.models import REGISTERED, Candidate, Complaint, Election, Position, User
 from elections.observers import is_observer
-from elections.operations.audit_log import Actor, record
+from elections.operations.audit_log import Actor, record, sha256_text
 from elections.operations.elections import LookupReason, NotFound, lock_election
 
 MAX_TEXT = 5_000
@@ -47,11 +46,6 @@ class ComplaintRefused(DomainError[ComplaintReason]):
     status = 409
 
 
-def _sha256(text: str) -> str:
-    """SHA-256 hex of a text's UTF-8 bytes: the audit log's fingerprint of what was written."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def appeals_open(election: Election, now: datetime) -> bool:
     """Whether complaints may be filed now: in the appeals phase, before its end."""
     return (
@@ -70,7 +64,7 @@ def is_candidate(user: User, election_id: int) -> bool:
             .where(
                 Position.election_id == election_id,
                 Candidate.student_id == user.id,
-                Candidate.status == "registered",
+                Candidate.status == REGISTERED,
             )
             .limit(1)
         )
@@ -119,7 +113,7 @@ def file_complaint(
         details={
             "author": author.username,
             "as": "candidate" if is_candidate(author, election.id) else "observer",
-            "text_sha256": _sha256(body),
+            "text_sha256": sha256_text(body),
         },
     )
     db.session.commit()
@@ -151,7 +145,7 @@ def answer_complaint(
         object_type="complaint",
         object_id=complaint.id,
         election_id=election.id,
-        details={"text_sha256": _sha256(complaint.text), "answer_sha256": _sha256(body)},
+        details={"text_sha256": sha256_text(complaint.text), "answer_sha256": sha256_text(body)},
     )
     db.session.commit()
     return complaint

@@ -29,7 +29,7 @@ from elections.domain.errors import DomainError
 from elections.domain.lifecycle import Phase
 from elections.domain.roles import Role
 from elections.extensions import db
-from elections.models import AuditHead, Complaint, Election, EligibleVoter, User
+from elections.models import REGISTERED, AuditHead, Complaint, Election, EligibleVoter, User
 from elections.operations.audit_log import HEAD_ID, SYSTEM, Actor, record
 from elections.operations.complaints import ComplaintReason, ComplaintRefused
 from elections.operations.elections import lock_election
@@ -90,7 +90,7 @@ def opening_counts(election: Election) -> dict[str, int]:
     """Positions on the ballot, and how many have candidates (a yes/no needs exactly one)."""
     with_candidates = 0
     for position in election.positions:
-        registered = sum(1 for c in position.candidates if c.status == "registered")
+        registered = sum(1 for c in position.candidates if c.status == REGISTERED)
         if registered >= 1 and (position.method != "yesno" or registered == 1):
             with_candidates += 1
     return {"positions": len(election.positions), "positions_with_candidates": with_candidates}

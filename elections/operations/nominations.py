@@ -18,7 +18,6 @@ Each action locks the election row, so a check of the phase or of a count holds 
 
 from __future__ import annotations
 
-import hashlib
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
@@ -33,7 +32,7 @@ from elections.domain.lifecycle import Phase
 from elections.domain.roles import Role
 from elections.extensions import db
 from elections.models import (
-    CampaignPageVersion,
+    REGISTERED,
     Candidate,
     Election,
     Endorsement,
@@ -41,8 +40,8 @@ from elections.models import (
     Position,
     User,
 )
-from elections.operations.audit_log import Actor, record
-from elections.operations.candidates import get_candidate
+from elections.operations.audit_log import Actor, record, sha256_text
+from elections.operations.candidates import get_candidate, keep_version, set_photo
 from elections.operations.elections import LookupReason, NotFound, get_position, lock_election
 from elections.photos import Photo
 
@@ -56,7 +55,7 @@ REVIEW_PHASES = frozenset({Phase.nomination, Phase.campaign})
 WITHDRAW_PHASES = frozenset({Phase.draft, Phase.nomination, Phase.campaign})
 # Observers are named before voting opens, so nobody joins to watch a count already under way.
 OBSERVER_PHASES = frozenset({Phase.draft, Phase.nomination, Phase.campaign, Phase.silence})
-STANDING = ("nominated", "registered")
+STANDING = ("nominated", REGISTERED)
 
 
 class NominationReason(StrEnum):
@@ -117,11 +116,6 @@ class PageText:
 
     manifesto: str = ""
     video_url: str = ""
-
-
-def _sha256(text: str) -> str:
-    """SHA-256 hex of a text's UTF-8 bytes, as the audit log names a page's content."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def check_video_url(text: str | None) -> str | None:
@@ -198,24 +192,6 @@ def _ballot_name(position: Position, student: User) -> str:
     return student.full_name if taken is None else f"{student.full_name} ({student.class_name})"
 
 
-def _keep_version(candidate: Candidate, editor: User) -> None:
-    """Keep the page as it now stands, so the committee can read every version later."""
-    db.session.add(
-        CampaignPageVersion(
-            candidate_id=candidate.id,
-            manifesto=candidate.manifesto,
-            video_url=candidate.video_url,
-            edited_by_id=editor.id,
-        )
-    )
-
-
-def _set_photo(candidate: Candidate, photo: Photo) -> None:
-    """Store a photo already cleaned by the photo pipeline."""
-    candidate.photo, candidate.photo_type = photo.data, photo.media_type
-    candidate.photo_digest = photo.digest
-
-
 def nominate(
     actor: Actor, student: User, position_id: int, page: PageText, photo: Photo | None = None
 ) -> Candidate:
@@ -243,10 +219,10 @@ def nominate(
     candidate.manifesto = page.manifesto.strip()[:MAX_MANIFESTO]
     candidate.video_url = video_url
     if photo is not None:
-        _set_photo(candidate, photo)
+        set_photo(candidate, photo)
     db.session.add(candidate)
     db.session.flush()
-    _keep_version(candidate, student)
+    keep_version(candidate, student.id)
     record(
         actor,
         "nomination-filed",
@@ -257,7 +233,7 @@ def nominate(
             "position_id": position.id,
             "student": student.username,
             "name": candidate.name,
-            "manifesto_sha256": _sha256(candidate.manifesto),
+            "manifesto_sha256": sha256_text(candidate.manifesto),
             "video_url": video_url,
             "photo_sha256": candidate.photo_digest,
             "refiled": existing is not None,
@@ -412,7 +388,7 @@ def register_nomination(actor: Actor, candidate_id: int, note: str = "") -> Cand
             NominationReason.endorsements_short,
             {"have": have, "need": position.endorsements_required},
         )
-    candidate.status = "registered"
+    candidate.status = REGISTERED
     candidate.review_reason = note.strip()[:MAX_REASON] or None
     record(
         actor,
@@ -479,15 +455,15 @@ def update_campaign_page(
     details: dict[str, object] = {"position_id": candidate.position_id}
     if text_changed:
         details |= {
-            "old_sha256": _sha256(candidate.manifesto),
-            "new_sha256": _sha256(manifesto),
+            "old_sha256": sha256_text(candidate.manifesto),
+            "new_sha256": sha256_text(manifesto),
             "video_url": video_url,
         }
         candidate.manifesto, candidate.video_url = manifesto, video_url
-        _keep_version(candidate, student)
+        keep_version(candidate, student.id)
     if photo is not None:
         details |= {"photo_sha256": photo.digest, "previous_photo_sha256": candidate.photo_digest}
-        _set_photo(candidate, photo)
+        set_photo(candidate, photo)
     record(
         actor,
         "campaign-page-updated",

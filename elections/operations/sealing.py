@@ -1,17 +1,19 @@
-"""Sealing the ballot box at closing: count and digest each position, and erase arrival order.
+"""Sealing the ballot box at closing: count and digest each position, and erase what links.
 
-Before the seal, a ballot's place in storage might hint at when it arrived (a heap
-table on PostgreSQL keeps insertion order; freed pages and WAL frames on SQLite keep
-history). The seal rewrites the ballots into the order of their random keys and
-records, per position, how many ballots there are and a SHA-256 digest over them
-(``domain.ballot.seal_digest``), which anyone can recompute from the exported ballots.
+Before the seal, storage itself could tie a ballot to its voter: its place might hint at
+when it arrived (a heap table on PostgreSQL keeps insertion order; freed pages and WAL
+frames on SQLite keep history), and on PostgreSQL every row carries the id of the
+transaction that wrote it (``xmin``), which a vote shares between its participation and
+its ballot. The seal rewrites the ballots (new transaction ids, the order of their
+random keys) and records, per position, how many ballots there are and a SHA-256 digest
+over them (``domain.ballot.seal_digest``), which anyone can recompute from the export.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from elections.domain.ballot import seal_digest
 from elections.extensions import db
@@ -21,12 +23,14 @@ from elections.models import Ballot, BallotSeal, Election
 def seal_ballot_box(election: Election) -> list[BallotSeal]:
     """Inside the closing transaction: record each position's seal and rewrite the ballot table.
 
-    On PostgreSQL, ``CLUSTER`` rewrites the whole table into a fresh file in the order of
-    the random primary key, in this same transaction. On SQLite the table is WITHOUT
-    ROWID, so rows already live in key order; ``compact_ballot_storage`` then rebuilds
-    the file once the closing transaction has committed.
+    On PostgreSQL the election's ballots are first updated in place, so each carries the
+    closing transaction's id rather than its vote's; then ``CLUSTER`` rewrites the whole
+    table into a fresh file in the order of the random primary key, in this same
+    transaction. On SQLite the table is WITHOUT ROWID, so rows already live in key order.
+    ``compact_ballot_storage`` finishes both once the closing transaction has committed.
     """
     now = datetime.now(UTC)
+    position_ids = [p.id for p in election.positions]
     seals = []
     for position in election.positions:
         ballots = db.session.execute(
@@ -43,21 +47,28 @@ def seal_ballot_box(election: Election) -> list[BallotSeal]:
         db.session.add(seal)
         seals.append(seal)
     if db.session.get_bind().dialect.name == "postgresql":
+        ballot = Ballot.__table__
+        db.session.execute(
+            update(ballot).where(ballot.c.position_id.in_(position_ids)).values(id=ballot.c.id)
+        )
         db.session.execute(text("CLUSTER ballot USING pk_ballot"))
     db.session.flush()
     return seals
 
 
 def compact_ballot_storage() -> None:
-    """After the seal commits: on SQLite, rebuild the file and empty the write-ahead log.
+    """After the seal commits: drop the old copies of the ballots that storage still keeps.
 
-    ``VACUUM`` copies every table into fresh pages in key order, so no freed page
-    keeps a ballot in its arrival position; the checkpoint truncates the WAL, which
-    held each insert in arrival order. PostgreSQL needs nothing more here.
+    SQLite: ``VACUUM`` copies every table into fresh pages in key order, so no freed page
+    keeps a ballot in its arrival position; the checkpoint truncates the WAL, which held
+    each insert in arrival order. PostgreSQL: ``VACUUM ballot`` removes the row versions
+    the seal replaced, which still carried the votes' transaction ids (as soon as no
+    transaction older than the close can see them; autovacuum does it otherwise).
     """
     engine = db.engine
-    if engine.dialect.name != "sqlite":
-        return
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.exec_driver_sql("VACUUM")
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("VACUUM")
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        else:
+            connection.exec_driver_sql("VACUUM ballot")

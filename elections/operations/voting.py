@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 from flask import current_app
@@ -38,6 +39,7 @@ from elections.domain.errors import (
 from elections.domain.lifecycle import Phase
 from elections.extensions import db
 from elections.models import (
+    REGISTERED,
     Ballot,
     Candidate,
     Election,
@@ -95,8 +97,8 @@ class Receipt:
 class SheetPosition:
     """A position as the ballot box takes it: what voting needs, and nothing that can change.
 
-    Positions and their rules are fixed from campaign silence, candidates from the
-    campaign, so once an election is open its sheet is the same for every ballot.
+    Positions, their rules and who stands are all fixed from campaign silence on, so once
+    an election is open its sheet is the same for every ballot.
     """
 
     rules: PositionRules
@@ -119,6 +121,7 @@ class Booth:
     titles: Mapping[str, str]
     positions: tuple[SheetPosition, ...]  # the whole ballot, in ballot order
     eligible: tuple[SheetPosition, ...]  # the part of it that is the student's
+    transaction: object  # the session's, holding the lock: a vote must be cast in it
 
 
 def new_ballot_id() -> str:
@@ -159,22 +162,30 @@ def enter_booth(election_id: int, student_id: int, now: datetime) -> Booth:
     refuse_unless_voting(Phase(row.phase), row.opens_at, row.closes_at, now)
     positions = ballot_sheet(election_id, row.opened_at)
     eligible = ()
-    if row.grade is not None:
+    if row.on_roll is not None:
         facts = StudentFacts(row.grade, row.class_name, row.shanyrak)
         eligible = tuple(p for p in positions if is_eligible(p.voter_rule, facts))
     if not eligible:
         raise IneligibleVoter(IneligibleReason.not_eligible)
-    return Booth(election_id, row.title, row.titles, positions, eligible)
+    return Booth(
+        election_id,
+        row.title,
+        MappingProxyType(row.titles or {}),
+        positions,
+        eligible,
+        db.session().get_transaction(),
+    )
 
 
 def ballot_sheet(election_id: int, opened_at: datetime | None) -> tuple[SheetPosition, ...]:
     """An open election's positions, read once per process and opening, then shared.
 
-    Keyed by the opening time too, so no copy outlives the poll it was read in.
+    Only an open election comes here, and nothing on its positions can change any more
+    (the operations refuse from silence on). Keyed by the opening time too, so no copy
+    outlives the poll it was read in. A change made by hand in the database during the
+    poll is not seen until the app processes restart.
     """
-    if opened_at is None:  # not opened by the operation (a test's seeded row): read it now
-        return _read_sheet(election_id)
-    sheets: dict[tuple[int, datetime], tuple[SheetPosition, ...]]
+    sheets: dict[tuple[int, datetime | None], tuple[SheetPosition, ...]]
     sheets = current_app.extensions.setdefault(SHEETS_KEY, {})
     key = (election_id, opened_at)
     sheet = sheets.get(key)
@@ -196,12 +207,8 @@ def _read_sheet(election_id: int) -> tuple[SheetPosition, ...]:
                 row.id, row.method, row.seats, row.allow_blank, frozenset(standing.get(row.id, ()))
             ),
             title=row.title,
-            titles=row.titles or {},
-            voter_rule=Rule(
-                frozenset(row.voter_grades),
-                frozenset(row.voter_classes),
-                frozenset(row.voter_shanyraks),
-            ),
+            titles=MappingProxyType(row.titles or {}),
+            voter_rule=Rule.of(row.voter_grades, row.voter_classes, row.voter_shanyraks),
         )
         for row in db.session.execute(_POSITIONS, {"election_id": election_id})
     )
@@ -215,6 +222,8 @@ def cast_in_booth(
     ``choices`` maps position id to validated, canonical choices. Refusals raise a
     ``DomainError`` with nothing written; the caller logs the rejected attempt.
     """
+    if db.session().get_transaction() is not booth.transaction:
+        raise RuntimeError("a vote must be cast in the transaction that locked its election")
     if not choices:
         raise VoteRefused(VoteReason.nothing_submitted)
     eligible = {p.id: p for p in booth.eligible}
@@ -232,8 +241,10 @@ def cast_in_booth(
     ]
     try:
         _write_vote(student_id, ballots)
-    except IntegrityError:
+    except IntegrityError as error:
         db.session.rollback()
+        if not _repeats_a_vote(error):
+            raise  # a tracking code drawn twice: nothing was written, trying again works
         raise VoteRefused(VoteReason.already_voted) from None
     election_id = booth.election_id
     record(actor, "voted", object_type="election", object_id=election_id, election_id=election_id)
@@ -253,6 +264,14 @@ def cast_ballots(
 ) -> list[Receipt]:
     """Record the student's ballots for the given positions, all in one transaction."""
     return cast_in_booth(actor, student.id, enter_booth(election_id, student.id, now), choices)
+
+
+def _repeats_a_vote(error: IntegrityError) -> bool:
+    """Whether a refused write met the participation key: the student voted there already."""
+    diagnostics = getattr(error.orig, "diag", None)  # psycopg names the constraint
+    if diagnostics is not None:
+        return diagnostics.constraint_name == PARTICIPATION_KEY
+    return "UNIQUE constraint failed: participation." in str(error.orig)  # SQLite
 
 
 def _write_vote(student_id: int, ballots: list[dict[str, Any]]) -> None:
@@ -295,11 +314,12 @@ def positions_voted(student_id: int, position_ids: list[int]) -> set[int]:
     return set(found.scalars())
 
 
-# Built once, on the tables: these run on every vote, and need nothing of the ORM.
 SHEETS_KEY = "elections.ballot_sheets"
 MAX_SHEETS = 64  # open elections at once, per process; more just means reading again
 BEFORE_VOTING = frozenset({Phase.draft, Phase.nomination, Phase.campaign, Phase.silence})
+PARTICIPATION_KEY = "pk_participation"
 
+# Built once, on the tables: these run on every vote, and need nothing of the ORM.
 _ELECTION = Election.__table__
 _VOTER = EligibleVoter.__table__
 _LOCK_FOR_VOTING = (
@@ -310,6 +330,7 @@ _LOCK_FOR_VOTING = (
         _ELECTION.c.opened_at,
         _ELECTION.c.title,
         _ELECTION.c.titles,
+        _VOTER.c.student_id.label("on_roll"),
         _VOTER.c.grade,
         _VOTER.c.class_name,
         _VOTER.c.shanyrak,
@@ -344,7 +365,7 @@ _CANDIDATE = Candidate.__table__.c
 _CANDIDATES = (
     select(_CANDIDATE.position_id, _CANDIDATE.id)
     .join(Position.__table__, _POSITION.id == _CANDIDATE.position_id)
-    .where(_POSITION.election_id == bindparam("election_id"), _CANDIDATE.status == "registered")
+    .where(_POSITION.election_id == bindparam("election_id"), _CANDIDATE.status == REGISTERED)
 )
 _BALLOT_COLUMNS = ("id", "position_id", "choices", "tracking_code")
 _BALLOT = Ballot.__table__.c

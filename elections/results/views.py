@@ -41,7 +41,7 @@ from elections.domain.roles import Role
 from elections.export_bundle import require_exportable
 from elections.extensions import db, limiter
 from elections.models import BallotSeal, Election, Position, Runoff
-from elections.observers import observed_elections, viewing_role
+from elections.observers import observed_with_results, viewing_role
 from elections.operations import results as ops
 from elections.results import exports
 from elections.results.forms import ActionForm, ExportForm, room_lot_form
@@ -166,16 +166,12 @@ def page_context(election: Election) -> dict[str, object]:
 @bp.get("/")
 @public
 def index() -> str:
-    """Every election whose results the reader may see: published, and closed for officials."""
+    """Every election whose results the reader may see: published, or closed and watched."""
     role = viewer_role()
     phases = [str(phase) for phase in Phase if lifecycle.results_visible(phase, role)]
     elections = set(db.session.scalars(select(Election).where(Election.phase.in_(phases))))
-    if current_user.is_authenticated:  # and the closed elections they observe
-        elections.update(
-            e
-            for e in observed_elections(current_user)
-            if lifecycle.results_visible(e.current_phase, Role.observer)
-        )
+    if current_user.is_authenticated:
+        elections.update(observed_with_results(current_user))
     newest_first = sorted(elections, key=lambda e: (e.closed_at or e.opens_at, e.id), reverse=True)
     return render_template("results/index.html", elections=newest_first)
 

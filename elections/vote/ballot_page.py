@@ -31,7 +31,7 @@ from elections.domain.lifecycle import Phase
 from elections.extensions import db
 from elections.i18n import localized
 from elections.markdown import render_manifesto
-from elections.models import Candidate, Election, EligibleVoter, Position, User
+from elections.models import REGISTERED, Candidate, Election, EligibleVoter, Position, User
 from elections.operations.voting import (
     NoSuchElection,
     PollReason,
@@ -77,8 +77,6 @@ class StudentBallot:
     election: Election
     positions: list[Position]
     voted: set[int]
-    # Held so the session's identity map keeps the row: casting checks it again, for free.
-    voter: EligibleVoter | None = None
 
     @property
     def remaining(self) -> list[Position]:
@@ -107,7 +105,7 @@ def load_student_ballot(election_id: int, student: User, now: datetime) -> Stude
         raise IneligibleVoter(IneligibleReason.not_eligible)
     load_candidates(positions)
     voted = positions_voted(student.id, [p.id for p in positions])
-    return StudentBallot(election, positions, voted, voter)
+    return StudentBallot(election, positions, voted)
 
 
 def load_candidates(positions: list[Position]) -> None:
@@ -130,7 +128,7 @@ def load_candidates(positions: list[Position]) -> None:
         set_committed_value(position, "candidates", found[position.id])
 
 
-class Identified(Protocol):
+class HasId(Protocol):
     """A position as any of the ballot's readers holds it: all they share is the id."""
 
     @property
@@ -139,19 +137,19 @@ class Identified(Protocol):
         ...
 
 
-PositionT = TypeVar("PositionT", bound=Identified)
+PositionT = TypeVar("PositionT", bound=HasId)
 
 
 def submitted_positions(
     form: FormValues,
-    ballot: Iterable[Identified],
+    election_positions: Iterable[HasId],
     eligible: Sequence[PositionT],
     voted: AbstractSet[int] = frozenset(),
 ) -> list[PositionT]:
     """The positions a submission names, each one the student may still vote in, or a refusal.
 
-    ``ballot`` is the whole election's, ``eligible`` the student's part of it in ballot
-    order; ``voted`` where they have voted already, when known (the cast leaves that to
+    ``election_positions`` are the whole ballot's, ``eligible`` the student's part of it
+    in ballot order; ``voted`` where they have voted already, when known (the cast leaves that to
     the participation key).
     """
     try:
@@ -160,7 +158,7 @@ def submitted_positions(
         raise VoteRefused(VoteReason.unknown_position) from None
     if not ids:
         raise VoteRefused(VoteReason.nothing_submitted)
-    in_election = {p.id for p in ballot}
+    in_election = {p.id for p in election_positions}
     mine = {p.id for p in eligible}
     for position_id in ids:
         if position_id not in in_election:
@@ -172,14 +170,14 @@ def submitted_positions(
     return [p for p in eligible if p.id in ids]
 
 
-def submitted_to(ballot: StudentBallot, form: FormValues) -> list[Position]:
+def submitted_on_page(ballot: StudentBallot, form: FormValues) -> list[Position]:
     """The positions of a student's ballot page that a submission names (see above)."""
     return submitted_positions(form, ballot.election.positions, ballot.positions, ballot.voted)
 
 
 def standing_candidates(position: Position) -> list[Candidate]:
     """The candidates on the ballot: those the committee registered."""
-    return [c for c in position.candidates if c.status == "registered"]
+    return [c for c in position.candidates if c.status == REGISTERED]
 
 
 def position_rules(position: Position) -> PositionRules:

@@ -33,7 +33,7 @@ from elections.access import roles_required
 from elections.auth import current_actor
 from elections.campaign import pages as campaign_pages
 from elections.domain.ballot import PositionRules
-from elections.domain.errors import BallotInvalid, DomainError
+from elections.domain.errors import DomainError
 from elections.domain.roles import Role
 from elections.errors import error_page
 from elections.models import User, utcnow
@@ -60,8 +60,8 @@ from elections.vote.ballot_page import (
     open_elections,
     position_rules,
     review_line,
+    submitted_on_page,
     submitted_positions,
-    submitted_to,
     voted_titles,
 )
 
@@ -126,7 +126,7 @@ def ballot(election_id: int) -> Any:
     try:
         standing = load_student_ballot(election_id, _student(), utcnow())
         if request.method == "POST":
-            positions = submitted_to(standing, request.form)
+            positions = submitted_on_page(standing, request.form)
         else:
             positions = standing.remaining
     except DomainError as error:
@@ -146,7 +146,7 @@ def review(election_id: int) -> Any:
     """Show exactly what will be cast, or the ballot again with what needs fixing."""
     try:
         standing = load_student_ballot(election_id, _student(), utcnow())
-        positions = submitted_to(standing, request.form)
+        positions = submitted_on_page(standing, request.form)
     except DomainError as error:
         return _refusal(error, election_id)
     rules = [position_rules(p) for p in positions]
@@ -181,9 +181,13 @@ def cast(election_id: int) -> Any:
         answers = _answers(rules, request.form)
         choices, problems = validate_ballot(rules, answers)
         if problems:
+            # Shown as the ballot page shows them, which refuses first if the student has
+            # voted in one of these positions already: that is the reason then.
+            standing = load_student_ballot(election_id, student, now)
+            entries = ballot_entries(submitted_on_page(standing, request.form), answers, problems)
             reasons = sorted({str(p.reason) for p in problems.values()})
             record_rejected_vote(current_actor(), election_id, ",".join(reasons))
-            return _ballot_again(election_id, student, answers, problems)
+            return _ballot_page(standing, entries, 400)
         # Worded before the commit, which expires the student's row the language comes from.
         titles = {p.id: localized(p.title, p.titles) for p in positions}
         election_title = localized(booth.title, booth.titles)
@@ -199,18 +203,6 @@ def cast(election_id: int) -> Any:
         return _kiosk_receipt(shown)
     session[RECEIPT_KEY] = shown
     return redirect(url_for("vote.receipt"), code=303)
-
-
-def _ballot_again(
-    election_id: int,
-    student: User,
-    answers: dict[int, RawAnswer],
-    problems: dict[int, BallotInvalid],
-) -> Any:
-    """The ballot page again, with the submitted answers and what is wrong with them."""
-    standing = load_student_ballot(election_id, student, utcnow())
-    positions = [p for p in standing.positions if p.id in answers]
-    return _ballot_page(standing, ballot_entries(positions, answers, problems), 400)
 
 
 def _kiosk_receipt(shown: dict[str, Any]) -> Response:

@@ -69,6 +69,8 @@ class Config:
     MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
     PHOTO_MAX_PIXELS = 4096 * 4096
     KIOSK_MODE = _env_bool("KIOSK_MODE", False)
+    # On a shared computer a session someone walked away from is the next person's ballot.
+    KIOSK_IDLE_MINUTES = _env_int("KIOSK_IDLE_MINUTES", 3)
     TURNOUT_MIN_GROUP = _env_int("TURNOUT_MIN_GROUP", 5)
     SCHEDULE_CHECK_SECONDS = float(_env("SCHEDULE_CHECK_SECONDS", "1") or 1)
 

@@ -43,7 +43,9 @@ limit_request_field_size = 8190
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 loglevel = "info"
-# Client, time, method, path without its query string, protocol, status, bytes, duration
-# in milliseconds, user agent. Deliberately absent: %(q)s and %(r)s (the query string),
-# %(f)s (the referrer, which may hold one), and every %({...}i)s header such as Cookie.
-access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms "%(a)s"'
+# Client, time, method, path without its query string, protocol, status, duration in
+# milliseconds, user agent. Deliberately absent: %(q)s and %(r)s (the query string),
+# %(f)s (the referrer, which may hold one), every %({...}i)s header such as Cookie, and
+# %(b)s/%(B)s: the size of a review page depends on the names it shows, so a log of sizes
+# beside the audit log's sign-ins would say how a student voted.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(M)sms "%(a)s"'

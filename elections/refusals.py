@@ -28,6 +28,11 @@ ROLL_PROBLEMS = {
     RollProblem.bad_characters: _l("The %(column)s contains invisible or control characters."),
     RollProblem.empty: _l("The file has no students in it."),
     RollProblem.staff_account: _l("%(value)s is a staff username, not a student number."),
+    RollProblem.voting_now: _l(
+        "These students are on the roll of an election that is open now, so they cannot be"
+        " deactivated until it closes: %(value)s. Keep them in the file, or import without"
+        " deactivating."
+    ),
 }
 COLUMN_NAMES = {
     "student_number": _l("student number"),

@@ -58,6 +58,7 @@ class RollProblem(StrEnum):
     bad_characters = "bad-characters"
     empty = "empty"
     staff_account = "staff-account"
+    voting_now = "voting-now"
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,8 @@ def _enforce_session_lifetime() -> None:
     now = int(time.time())
     born = session.get(SESSION_BORN, 0)
     seen = session.get(SESSION_SEEN, 0)
-    idle_limit = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    idle_key = "KIOSK_IDLE_MINUTES" if current_app.config["KIOSK_MODE"] else "SESSION_IDLE_MINUTES"
+    idle_limit = current_app.config[idle_key] * 60
     absolute_limit = current_app.config["SESSION_MAX_HOURS"] * 3600
     if now - seen > idle_limit or now - born > absolute_limit:
         logout_user()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from elections.audit.board import printed_code
 from elections.extensions import db
 from elections.models import Ballot
-from tests.conftest import make_election, make_position
+from tests.conftest import make_election, make_position, post_form
 from tests.test_audit_scenario import position_titled, run_election
 
 CODE = re.compile(r"<li>([A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{2})</li>")
@@ -59,9 +59,27 @@ def test_the_board_is_hidden_until_publication(app, client, phase):
 
 def test_a_closed_election_with_ballots_shows_no_codes(app, client):
     election = run_election(publish=False)
-    response = client.get(f"/board/{election.id}", query_string={"code": "anything"})
+    response = search(client, election.id, "anything")
     assert response.status_code == 404
     assert listed_codes(response.get_data(as_text=True)) == []
+
+
+def search(client, election_id: int, typed: str):
+    """Look a code up as the board's form does: a POST, never a URL with the code in it."""
+    return post_form(client, f"/board/{election_id}", {"code": typed})
+
+
+def test_a_search_keeps_the_code_out_of_urls_and_caches(app, client):
+    election = run_election()
+    code = db.session.scalar(select(Ballot.tracking_code))
+    found = search(client, election.id, code)
+    assert "Found in position" in found.text
+    assert found.headers["Cache-Control"] == "no-store"
+    assert 'method="post"' in found.text
+    ignored = client.get(f"/board/{election.id}", query_string={"code": code}).text
+    assert "Found in position" not in ignored  # a code in the URL is not looked at
+    refused = client.post(f"/board/{election.id}", data={"code": code})  # no CSRF token
+    assert refused.status_code == 400
 
 
 def test_an_unknown_election_is_not_found(client):
@@ -79,16 +97,14 @@ def test_a_student_finds_their_code_however_they_type_it(app, client):
     captain = position_titled(election, "Captain")
     code = db.session.scalar(select(Ballot.tracking_code).where(Ballot.position_id == captain.id))
     for typed in typed_variants(code):
-        page = client.get(f"/board/{election.id}", query_string={"code": typed}).get_data(
-            as_text=True
-        )
+        page = search(client, election.id, typed).get_data(as_text=True)
         assert "Found in position “Captain”" in page, typed
 
 
 @pytest.mark.parametrize("typed", ["ZZZZ-ZZZZ-ZZ", "ABCD", "0000-0000-00", "' OR 1=1 --"])
 def test_a_code_that_is_not_there_is_not_found(app, client, typed):
     election = run_election()
-    page = client.get(f"/board/{election.id}", query_string={"code": typed}).get_data(as_text=True)
+    page = search(client, election.id, typed).get_data(as_text=True)
     assert "Not found in this election" in page
 
 
@@ -97,9 +113,9 @@ def test_a_code_from_another_election_is_not_found_here(app, client):
     code = db.session.scalar(select(Ballot.tracking_code))
     other = make_election(title="Another", phase="published")
     make_position(other)
-    page = client.get(f"/board/{other.id}", query_string={"code": code}).get_data(as_text=True)
+    page = search(client, other.id, code).get_data(as_text=True)
     assert "Not found in this election" in page
-    page = client.get(f"/board/{first.id}", query_string={"code": code}).get_data(as_text=True)
+    page = search(client, first.id, code).get_data(as_text=True)
     assert "Found in position" in page
 
 

@@ -15,6 +15,7 @@ from elections.operations import candidates as ops
 from elections.operations.audit_log import Actor
 from elections.operations.elections import PositionReason, PositionRefused
 from tests.conftest import make_election, make_position, make_student, post_form
+from tests.test_photos import image_bytes, upload
 
 ACTOR = Actor("committee1", "committee")
 TOMORROW = timedelta(days=1)
@@ -225,3 +226,21 @@ def test_an_ordinary_edit_in_draft_is_audited_as_an_update(app):
     assert entry.details["new_sha256"] == sha("New plan")
     ops.remove_candidate(ACTOR, candidate.id)
     assert [e.details["name"] for e in entries("candidate-removed")] == ["Дана Ли"]
+
+
+def test_a_text_and_photo_edit_while_open_is_refused_whole(running, staff_client):
+    _position, candidate = running
+    before = candidate.manifesto
+    browser, _user = staff_client("committee")
+    photo = upload(image_bytes(), "a.png", "image/png")
+    form = {"manifesto": "A typo fixed, and a new photo", **photo}
+    response = post_form(
+        browser,
+        f"/committee/candidates/{candidate.id}/edit",
+        form,
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(Candidate, candidate.id).manifesto == before  # nothing half-saved
+    assert entries("manifesto-corrected") == []

@@ -14,12 +14,13 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from elections.csv_safe import csv_text, neutralise
 from elections.domain.ballot import decode_ballot, seal_digest
 from elections.domain.counting import count, result_to_dict
 from elections.extensions import db
-from elections.models import AuditHead, BallotSeal, Election, PublishedResult
+from elections.models import AuditHead, BallotSeal, Election, Observer, PublishedResult, User
 from elections.operations.results import record_room_lot
 from tests.conftest import make_student, post_form, sign_in
 from tests.test_results_factories import entries, open_poll, poll_with
@@ -31,6 +32,14 @@ def download(browser, poll, kind: str, fmt: str, position: int | None = None):
     if position is not None:
         data["position"] = position
     return post_form(browser, f"/results/{poll.id}/export", data)
+
+
+def observe(poll, number: str) -> None:
+    """Make the account a candidate's observer of the poll (as the candidate would name it)."""
+    reader = db.session.scalars(select(User).where(User.username == number)).one()
+    candidate = poll.position("Council").candidates[0]
+    db.session.add(Observer(election_id=poll.id, candidate_id=candidate.id, user_id=reader.id))
+    db.session.commit()
 
 
 def csv_rows(response) -> list[dict[str, str]]:
@@ -77,8 +86,9 @@ def recount(header: dict, texts: list[str]) -> dict:
     )
 
 
-def test_downloaded_ballots_recount_to_the_published_result(app, client):
+def test_downloaded_ballots_recount_to_the_published_result(app, client, staff_client):
     poll = published_poll()
+    auditor, _user = staff_client("auditor")
     results = json.loads(download(client, poll, "results", "json").data)
     published = {p["id"]: p["result"] for p in results["positions"]}
     for title in ("President", "Council", "Longer breaks"):
@@ -86,12 +96,12 @@ def test_downloaded_ballots_recount_to_the_published_result(app, client):
         snapshot = db.session.get(PublishedResult, position.id).result
         assert published[position.id] == snapshot
 
-        as_json = json.loads(download(client, poll, "ballots", "json", position.id).data)
+        as_json = json.loads(download(auditor, poll, "ballots", "json", position.id).data)
         header = as_json["position"]
         texts = [ballot["choices"] for ballot in as_json["ballots"]]
         assert recount(header, texts) == snapshot
 
-        rows = csv_rows(download(client, poll, "ballots", "csv", position.id))
+        rows = csv_rows(download(auditor, poll, "ballots", "csv", position.id))
         assert [row["choices"] for row in rows] == texts
         assert recount(header, [row["choices"] for row in rows]) == snapshot
 
@@ -170,17 +180,19 @@ def test_hostile_candidate_names_are_neutralised_in_the_results_csv(app, staff_c
 def test_every_download_is_written_to_the_audit_log(app, client, staff_client):
     poll = published_poll()
     position = poll.position("Council")
-    download(client, poll, "ballots", "csv", position.id)
+    download(client, poll, "turnout", "csv")
     browser, user = staff_client("auditor")
+    download(browser, poll, "ballots", "csv", position.id)
     download(browser, poll, "results", "json")
     post_form(browser, f"/results/{poll.id}/protocol")
     logged = entries("results-exported")
     assert [(e.details["kind"], e.details["format"]) for e in logged] == [
+        ("turnout", "csv"),
         ("ballots", "csv"),
         ("results", "json"),
         ("protocol", "html"),
     ]
-    assert logged[0].details["position_id"] == position.id
+    assert logged[1].details["position_id"] == position.id
     assert logged[0].actor is None  # a visitor who is not signed in
     assert logged[1].actor == user.username
     assert all(e.election_id == poll.id for e in logged)
@@ -198,19 +210,40 @@ def test_downloads_follow_the_results_visibility(app, client, staff_client):
     assert entries("results-exported")[-1].details["phase"] == "closed"
 
 
+@pytest.mark.parametrize("reader", ["public", "student", "observer"])
+def test_the_ballots_themselves_go_to_the_officials_only(app, client, reader):
+    poll = published_poll()
+    position = poll.position("Council")
+    if reader != "public":
+        make_student(number="reader", code="ABCD-EFGH")
+        sign_in(client, "reader", "ABCD-EFGH")
+    if reader == "observer":
+        observe(poll, "reader")
+    page = client.get(f"/results/{poll.id}").get_data(as_text=True)
+    assert 'value="ballots"' not in page  # no button offers them
+    assert "Council" in page  # while the count and its trace are there
+
+    refused = download(client, poll, "ballots", "csv", position.id)
+
+    assert refused.status_code == 403
+    assert b"tracking_code" not in refused.data
+    assert [e.details["kind"] for e in entries("results-exported")] == []
+
+
 def test_downloads_are_posts_only(app, client):
     poll = poll_with([["Әли"]], phase="published")
     assert client.get(f"/results/{poll.id}/export").status_code == 405
     assert client.get(f"/results/{poll.id}/protocol").status_code == 405
 
 
-def test_a_download_of_an_unknown_kind_or_position_is_refused(app, client):
+def test_a_download_of_an_unknown_kind_or_position_is_refused(app, client, staff_client):
     poll = poll_with([["Әли"]], phase="published")
+    auditor, _user = staff_client("auditor")
     assert download(client, poll, "roll", "csv").status_code == 400
-    assert download(client, poll, "ballots", "xlsx", poll.position().id).status_code == 400
-    assert download(client, poll, "ballots", "csv").status_code == 400
+    assert download(auditor, poll, "ballots", "xlsx", poll.position().id).status_code == 400
+    assert download(auditor, poll, "ballots", "csv").status_code == 400
     other = poll_with([["Дана"]], phase="published")
-    assert download(client, poll, "ballots", "csv", other.position().id).status_code == 404
+    assert download(auditor, poll, "ballots", "csv", other.position().id).status_code == 404
 
 
 def test_the_protocol_is_signed_with_the_published_head(app, client):

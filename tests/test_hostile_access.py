@@ -249,20 +249,47 @@ def state_changing_posts(school: School) -> list[str]:
     running, closed = school.running, school.closed
     position = closed.position().id
     draft_position = school.draft.positions[0]
+    candidate = draft_position.candidates[0].id
     return [
         "/committee/elections/new",
+        f"/committee/elections/{school.draft.id}/edit",
         f"/committee/elections/{school.draft.id}/delete",
         f"/committee/elections/{running.id}/phase/closed",
+        f"/committee/elections/{school.campaign.id}/schedule/confirm",
         f"/committee/elections/{school.draft.id}/positions/new",
+        f"/committee/elections/{school.draft.id}/positions/per-shanyrak",
+        f"/committee/positions/{draft_position.id}/edit",
         f"/committee/positions/{draft_position.id}/delete",
-        f"/committee/candidates/{draft_position.candidates[0].id}/delete",
-        f"/committee/candidates/{draft_position.candidates[0].id}/photo/delete",
+        f"/committee/positions/{draft_position.id}/candidates/new",
+        f"/committee/candidates/{candidate}/edit",
+        f"/committee/candidates/{candidate}/review",
+        f"/committee/candidates/{candidate}/delete",
+        f"/committee/candidates/{candidate}/photo/delete",
+        "/committee/complaints/1/answer",
         "/committee/access-codes",
         "/committee/access-codes/replace",
         "/committee/roll",
+        f"/results/{closed.id}/positions/{position}/lot",
         f"/results/{closed.id}/positions/{position}/lot/draw",
         f"/results/{closed.id}/positions/{position}/runoff",
     ]
+
+
+# Anyone may ask for these; each decides what the reader may have (tested with the results).
+OPEN_POSTS = {"results.export", "results.protocol"}
+
+
+def test_every_committee_action_is_in_the_list_above(app, school):
+    routes = app.url_map.bind("localhost")
+    listed = {routes.match(url, method="POST")[0] for url in state_changing_posts(school)}
+    actions = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if "POST" in (rule.methods or ())
+        and rule.rule.startswith(("/committee/", "/results/"))
+        and rule.endpoint not in OPEN_POSTS
+    }
+    assert actions - listed == set()
 
 
 @pytest.mark.parametrize("role", ["anonymous", "student", "auditor"])

@@ -271,7 +271,7 @@ def test_every_csv_download_neutralises_formulas(app, staff_client):
             public, f"/results/{election.id}/export", {"kind": "turnout", "format": "csv"}
         ),
         "ballots": post_form(
-            public,
+            committee,  # the ballots themselves are for the officials only
             f"/results/{election.id}/export",
             {"kind": "ballots", "format": "csv", "position": position.id},
         ),

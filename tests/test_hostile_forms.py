@@ -19,6 +19,7 @@ from sqlalchemy import func, select, text
 
 from elections.extensions import db
 from elections.models import AuditEvent, Ballot, Candidate, Election, Position, User
+from elections.operations.accounts import UNLOGGED_CODE
 from tests.conftest import (
     STAFF_PASSWORD,
     csrf_token,
@@ -317,7 +318,7 @@ def test_sql_in_searches_and_filters_finds_nothing(app, client, staff_client, pa
         response = auditor.get(url, query_string=params)
         assert response.status_code == 200, params
     election = make_election(phase="published", opens_in=timedelta(days=-3))
-    response = client.get(f"/board/{election.id}", query_string={"code": payload})
+    response = post_form(client, f"/board/{election.id}", {"code": payload})
     assert response.status_code == 200
 
 
@@ -581,3 +582,15 @@ def test_every_text_the_logs_keep_stays_on_one_line_in_the_app_log(app, client, 
     client.get("/vote/%0d%0aINFO%20forged")
     for record in caplog.records:
         assert "\n" not in record.getMessage()
+
+
+def test_an_access_code_typed_as_the_username_is_never_logged(app, client, caplog):
+    caplog.set_level(logging.DEBUG)
+    student = make_student(number="1001", code=CODE)
+    for _ in range(11):  # up to the per-account limit, and one past it
+        post_form(client, "/sign-in", {"username": CODE.lower(), "secret": student.username})
+    typed = {e.details["username"] for e in audit_entries("sign-in-failed")}
+    assert typed == {UNLOGGED_CODE}
+    folded = CODE.replace("-", "")
+    assert not [r for r in caplog.records if folded in r.getMessage().upper().replace("-", "")]
+    assert CODE.lower() not in caplog.text

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import time
+from types import SimpleNamespace
+
 import pytest
 from sqlalchemy import select
 
@@ -121,3 +125,22 @@ def test_outside_kiosk_mode_the_student_stays_signed_in(app):
     response = cast_at_kiosk(browser, election)
     assert response.status_code == 303
     assert browser.get("/vote/").status_code == 200
+
+
+def test_a_session_left_at_the_kiosk_ends_after_a_short_idle(kiosk, election, monkeypatch):
+    browser, _student = signed_in_student(kiosk, election)
+    seen = time.time()
+    idle = kiosk.config["KIOSK_IDLE_MINUTES"] * 60
+    assert idle < kiosk.config["SESSION_IDLE_MINUTES"] * 60
+    monkeypatch.setattr("elections.security.time", SimpleNamespace(time=lambda: seen + idle - 30))
+    assert browser.get("/vote/").status_code == 200
+    monkeypatch.setattr("elections.security.time", SimpleNamespace(time=lambda: seen + 2 * idle))
+    assert browser.get("/vote/").status_code == 302
+
+
+def test_the_kiosk_sign_in_asks_the_browser_to_remember_nothing(kiosk, client):
+    page = client.get("/sign-in").text
+    fields = re.findall(r"<input[^>]*>", page)
+    typed = [f for f in fields if 'name="username"' in f or 'name="secret"' in f]
+    assert len(typed) == 2
+    assert all('autocomplete="off"' in f for f in typed)

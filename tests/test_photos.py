@@ -13,7 +13,7 @@ from elections.extensions import db
 from elections.models import AuditEvent, Candidate
 from elections.photos import MAX_SIDE, PhotoReason, PhotoRefused, clean_photo
 from elections.refusals import REASONS
-from tests.conftest import make_election, make_position, make_student, post_form, sign_in
+from tests.conftest import enrol, make_election, make_position, make_student, post_form, sign_in
 
 TOMORROW = timedelta(days=1)
 LIMITS = {"max_bytes": 5 * 1024 * 1024, "max_pixels": 4096 * 4096}
@@ -206,11 +206,16 @@ def test_photos_are_served_with_a_strong_etag_and_nosniff(app, staff_client, cli
     assert "no-store" not in response.headers["Cache-Control"]
     again = browser.get(url, headers={"If-None-Match": f'"{candidate.photo_digest}"'})
     assert again.status_code == 304
-    # A draft's candidates are not announced yet: signed-out visitors and students see nothing.
+    # A draft's candidates are not announced yet: students see nothing; signed-out
+    # visitors never see a pupil's photo, not even once voting is open.
+    voter = make_student(number="5001")
+    enrol(election, voter)
+    sign_in(client, "5001", "ABCD-EFGH")
     assert client.get(url).status_code == 404
     election.phase = "open"
     db.session.commit()
     assert client.get(url).status_code == 200
+    assert app.test_client().get(url).status_code == 404
 
 
 def test_students_cannot_see_photos_of_a_draft(app, client):

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from elections.extensions import db
 from elections.models import AuditEvent, User
 from elections.roll_file import RollFileError, RollProblem, parse_roll
-from tests.conftest import make_staff, post_form
+from tests.conftest import enrol, make_election, make_staff, post_form
 
 HEADER = "student_number,full_name,grade,class,shanyrak\n"
 GOOD = HEADER + (
@@ -31,6 +31,14 @@ def import_via_cli(runner, tmp_path, content: bytes, *extra: str, name: str = "r
     path = tmp_path / name
     path.write_bytes(content)
     return runner.invoke(args=["roll", "import", str(path), *extra])
+
+
+def upload_roll(browser, content: bytes, *, deactivate_missing: bool = False):
+    """Upload a roll file through the committee's page."""
+    data: dict[str, object] = {"file": (io.BytesIO(content), "roll.csv")}
+    if deactivate_missing:
+        data["deactivate_missing"] = "y"
+    return post_form(browser, "/committee/roll", data, content_type="multipart/form-data")
 
 
 def test_good_file_adds_every_student(app, runner, tmp_path):
@@ -165,3 +173,26 @@ def test_browser_upload_of_a_bad_file_lists_lines_and_keeps_nothing(app, staff_c
     assert response.status_code == 200
     assert "Line 5:" in page
     assert students() == {}
+
+
+def test_no_student_who_may_vote_now_is_deactivated(app, runner, tmp_path, staff_client):
+    import_via_cli(runner, tmp_path, GOOD.encode())
+    roll = students()
+    poll = make_election(phase="open")
+    enrol(poll, roll["1002"])  # on the open poll's frozen roll; 1003 is not
+    shorter = HEADER + "1001,Айгерім Нұрланқызы,10,10А,Алтай\n"
+
+    browser, _user = staff_client("committee")
+    page = upload_roll(browser, shorter.encode(), deactivate_missing=True).get_data(as_text=True)
+
+    assert "open now, so they cannot be deactivated until it closes: 1002." in page
+    db.session.expire_all()
+    assert all(s.active for s in students().values())  # nothing changed, 1003 included
+    poll.phase = "closed"
+    db.session.commit()
+    done = import_via_cli(runner, tmp_path, shorter.encode(), "--deactivate-missing")
+    assert "deactivated=2" in done.output
+    logged = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "roll-imported").order_by(AuditEvent.seq)
+    ).all()
+    assert logged[-1].details["deactivated_numbers"] == ["1002", "1003"]

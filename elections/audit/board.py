@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, g, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -77,16 +77,18 @@ def index() -> str:
     return render_template("audit/board_index.html", elections=elections)
 
 
-@bp.get("/<int:election_id>")
+@bp.route("/<int:election_id>", methods=["GET", "POST"])
 @public
 def show(election_id: int) -> str | tuple[str, int]:
-    """The tracking codes of a published election, and a search for one code."""
+    """The tracking codes of a published election, and (POST) a search for one code."""
     election = db.get_or_404(Election, election_id)
     if election.current_phase != Phase.published:
         return error_page(404, _("This election's results are not published yet."))
-    form = BoardSearchForm(request.args)
-    searched = bool(form.validate() and (form.code.data or "").strip())
+    form = BoardSearchForm()
+    searched = bool(form.validate_on_submit() and (form.code.data or "").strip())
     found = find_code(election, form.code.data) if searched else None
+    if request.method == "POST":
+        g.no_store = True  # the answer names the code: keep it out of every cache
     return render_template(
         "audit/board.html",
         election=election,

@@ -100,10 +100,8 @@ class BundleForm(FlaskForm):
 
 
 class BoardSearchForm(FlaskForm):
-    """Look for a tracking code on the bulletin board."""
-
-    class Meta:
-        csrf = False
+    """Look for a tracking code on the bulletin board: a POST, so the code never sits in a URL
+    (browser history on a shared computer, a proxy's log)."""
 
     code = StringField(
         _l("Your tracking code"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlsplit
 
 from flask import (
@@ -94,11 +95,12 @@ def home_url() -> str:
 def _account_key() -> str:
     """Rate-limit key for one account, whatever address the attempts come from.
 
-    The name is as typed, so it is made printable here: the limiter writes the key into
-    the application log when the limit trips, and a typed "\\r\\n" must not forge a log line.
+    A digest of the name as typed: the limiter writes the key into the application log
+    when the limit trips, so neither a typed "\\r\\n" (a forged log line) nor an access
+    code typed into the wrong field may reach it.
     """
     typed = request.form.get("username", "").strip().lower()[:64]
-    return "account:" + "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in typed)
+    return "account:" + hashlib.sha256(typed.encode()).hexdigest()[:24]
 
 
 @bp.get("/")
@@ -128,6 +130,9 @@ def sign_in() -> Response | str:
     if current_user.is_authenticated:
         return redirect(home_url())
     form = SignInForm(username=request.args.get("u", ""), next=request.args.get("next", ""))
+    if current_app.config["KIOSK_MODE"]:  # a shared browser must not offer to keep either
+        for typed in (form.username, form.secret):
+            typed.render_kw = {**(typed.render_kw or {}), "autocomplete": "off"}
     if form.validate_on_submit():
         user = accounts.authenticate(form.username.data, form.secret.data)
         accounts.record_sign_in(current_actor(), form.username.data, user)

@@ -9,16 +9,16 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
-from elections.access import STAFF, public, roles_required
+from elections.access import public, roles_required
 from elections.auth import current_actor
+from elections.campaign.pages import page_visible
 from elections.committee.blueprint import bp
 from elections.committee.forms import CandidateEditForm, CandidateForm
 from elections.committee.views import COMMITTEE
 from elections.domain import lifecycle
-from elections.domain.lifecycle import Phase
 from elections.extensions import db
 from elections.markdown import render_manifesto
-from elections.models import REGISTERED, Candidate, Position
+from elections.models import Candidate, Position
 from elections.operations import candidates as ops
 from elections.photos import Photo, PhotoRefused, clean_photo
 from elections.refusals import explain
@@ -112,6 +112,8 @@ def edit_candidate(candidate_id: int) -> Response | str:
             form.photo.errors = [explain(refusal)]
         else:
             actor = current_actor()
+            if photo is not None:  # refused before the text is saved, not after
+                ops.require_page_editable(position.election)
             name = form.name.data if candidate.student_id is None else None
             candidate = ops.update_candidate(
                 actor, candidate_id, manifesto=form.manifesto.data or "", name=name
@@ -155,13 +157,9 @@ def delete_photo(candidate_id: int) -> Response:
 
 
 def _photo_visible(candidate: Candidate) -> bool:
-    """Staff see every photo; others only registered candidates of announced elections."""
-    if current_user.is_authenticated and current_user.role in STAFF:
-        return True
-    if current_user.is_authenticated and candidate.student_id == current_user.id:
-        return True  # a nominee sees their own photo while the nomination is pending
-    phase = candidate.position.election.current_phase
-    return phase != Phase.draft and candidate.status == REGISTERED
+    """Whoever may read the candidate's page: staff, the candidate, students who may vote
+    for them. Never a signed-out visitor: these are pupils' photos, not the public's."""
+    return bool(current_user.is_authenticated) and page_visible(candidate, current_user)
 
 
 @bp.get("/candidates/<int:candidate_id>/photo")

@@ -14,6 +14,8 @@ import unicodedata
 from typing import Protocol
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+ACCESS_CODE_GROUPS = (4, 4)
+CODE_LENGTH = sum(ACCESS_CODE_GROUPS)
 
 _CYRILLIC_TWINS = str.maketrans("АВСЕНКМРТХҮЗ", "ABCEHKMPTXY3")
 
@@ -38,7 +40,7 @@ def new_access_code(rng: ChoiceSource = secrets) -> str:
     minute: with 2,000 codes issued, one guess succeeds with odds of about 1 in 400
     million.
     """
-    return _draw((4, 4), rng)
+    return _draw(ACCESS_CODE_GROUPS, rng)
 
 
 def new_tracking_code(rng: ChoiceSource = secrets) -> str:
@@ -51,6 +53,16 @@ def new_tracking_code(rng: ChoiceSource = secrets) -> str:
     times likelier, twelve would only make the code harder to read out.
     """
     return _draw((4, 4, 2), rng)
+
+
+def looks_like_access_code(text: str) -> bool:
+    """Whether typed text could be an access code: eight letters of the codes' alphabet.
+
+    Such text is never logged: a student who swaps the two sign-in fields would
+    otherwise leave their code in the audit log.
+    """
+    folded = normalise_code(text)
+    return len(folded) == CODE_LENGTH and all(ch in ALPHABET for ch in folded)
 
 
 def normalise_code(text: str) -> str:

@@ -65,10 +65,14 @@ def authenticate(username: str, secret: str) -> User | None:
     return user
 
 
+UNLOGGED_CODE = "(an access code, not logged)"
+
+
 def record_sign_in(actor: Actor, username: str, user: User | None) -> None:
     """Log a sign-in attempt; a failure names the attempted account only as typed."""
     if user is None:
-        record(actor, "sign-in-failed", details={"username": username[:64]})
+        typed = UNLOGGED_CODE if codes.looks_like_access_code(username) else username[:64]
+        record(actor, "sign-in-failed", details={"username": typed})
     else:
         record(actor, "sign-in", object_type="user", object_id=user.id)
     db.session.commit()

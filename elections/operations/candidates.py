@@ -99,8 +99,14 @@ def get_candidate(candidate_id: int) -> Candidate:
 
 
 def _lock_for(candidate: Candidate) -> Election:
-    """Lock the candidate's election, so the phase checked is the phase at commit."""
-    return lock_election(candidate.position.election_id)
+    """Lock the candidate's election, then read the candidate again under the lock.
+
+    So the phase checked is the phase at commit, and an edit made by someone else
+    while this one waited is neither overwritten unseen nor misreported in the log.
+    """
+    election = lock_election(candidate.position.election_id)
+    db.session.refresh(candidate)
+    return election
 
 
 def _require_candidates_editable(election: Election) -> None:
@@ -109,7 +115,7 @@ def _require_candidates_editable(election: Election) -> None:
         raise LifecycleRefusal(LifecycleReason.candidates_frozen, {"phase": election.phase})
 
 
-def _require_page_editable(election: Election) -> None:
+def require_page_editable(election: Election) -> None:
     """Refuse photo changes once the campaign page is frozen."""
     if not lifecycle.can_edit_campaign_page(election.current_phase):
         raise LifecycleRefusal(LifecycleReason.campaign_page_frozen, {"phase": election.phase})
@@ -318,7 +324,7 @@ def set_candidate_photo(actor: Actor, candidate_id: int, photo: Photo) -> Candid
     """Store a cleaned photo for the candidate, replacing any earlier one."""
     candidate = get_candidate(candidate_id)
     election = _lock_for(candidate)
-    _require_page_editable(election)
+    require_page_editable(election)
     previous = candidate.photo_digest
     set_photo(candidate, photo)
     record(
@@ -343,7 +349,7 @@ def remove_candidate_photo(actor: Actor, candidate_id: int) -> Candidate:
     """Remove the candidate's photo."""
     candidate = get_candidate(candidate_id)
     election = _lock_for(candidate)
-    _require_page_editable(election)
+    require_page_editable(election)
     previous = candidate.photo_digest
     if previous is None:
         db.session.commit()  # nothing to remove: end the locking transaction

@@ -6,11 +6,14 @@ from dataclasses import asdict, dataclass
 
 from sqlalchemy import select
 
+from elections.domain.lifecycle import Phase
 from elections.domain.roles import Role
 from elections.extensions import db
-from elections.models import User
+from elections.models import Election, EligibleVoter, User
 from elections.operations.audit_log import Actor, record
 from elections.roll_file import RollFileError, RollProblem, RollRow, RowError
+
+MAX_LISTED = 20  # student numbers named in one refusal; the rest is counted
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,22 @@ class RollImportReport:
     updated: int
     unchanged: int
     deactivated: int
+
+
+def _refuse_deactivating_voters(leaving: list[User]) -> None:
+    """Refuse to switch off students who may still vote: nobody could sign in as them."""
+    voting = sorted(
+        db.session.scalars(
+            select(User.username)
+            .join(EligibleVoter, EligibleVoter.student_id == User.id)
+            .join(Election, Election.id == EligibleVoter.election_id)
+            .where(Election.phase == Phase.open, User.id.in_([s.id for s in leaving]))
+            .distinct()
+        )
+    )
+    if voting:
+        listed = ", ".join(voting[:MAX_LISTED]) + (" …" if len(voting) > MAX_LISTED else "")
+        raise RollFileError([RowError(0, RollProblem.voting_now, value=listed)])
 
 
 def import_roll(actor: Actor, rows: list[RollRow], *, deactivate_missing: bool) -> RollImportReport:
@@ -62,13 +81,17 @@ def import_roll(actor: Actor, rows: list[RollRow], *, deactivate_missing: bool) 
             updated += 1
         else:
             unchanged += 1
-    if deactivate_missing:
-        for key, student in existing.items():
-            if key not in seen and student.active:
-                student.active = False
-                student.session_version += 1
-                deactivated += 1
+    leaving = [s for key, s in existing.items() if key not in seen and s.active]
+    if deactivate_missing and leaving:
+        _refuse_deactivating_voters(leaving)
+        for student in leaving:
+            student.active = False
+            student.session_version += 1
+        deactivated = len(leaving)
     report = RollImportReport(added, updated, unchanged, deactivated)
-    record(actor, "roll-imported", object_type="roll", details=asdict(report) | {"rows": len(rows)})
+    details = asdict(report) | {"rows": len(rows)}
+    if deactivate_missing:
+        details["deactivated_numbers"] = sorted(s.username for s in leaving)
+    record(actor, "roll-imported", object_type="roll", details=details)
     db.session.commit()
     return report

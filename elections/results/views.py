@@ -63,6 +63,24 @@ EXPORT_LIMIT = "60 per minute"
 MIMETYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
 
 
+# Ballot by ballot, with tracking codes: for the officials who recount and check the seals.
+# Not for the public, students or observers: a tracking code beside its choices would let
+# anyone a student shows their receipt to (or who buys it) learn the vote, and a full
+# ranking can serve as a signature even without the code. They read the counts and traces.
+BALLOT_READERS = frozenset({Role.committee, Role.auditor, Role.admin})
+
+
+def may_read_ballots() -> bool:
+    """Whether the reader may download the ballots themselves."""
+    return viewer_role() in BALLOT_READERS
+
+
+@bp.context_processor
+def ballot_access() -> dict[str, object]:
+    """Let the results templates offer the ballot downloads only to those who may have them."""
+    return {"may_read_ballots": may_read_ballots}
+
+
 def viewer_role() -> Role:
     """Whose eyes the page is for: the account's role, or the public when signed out."""
     return Role(current_user.role) if current_user.is_authenticated else Role.public
@@ -280,6 +298,8 @@ def export(election_id: int) -> Response:
     kind, fmt = form.kind.data, form.format.data
     position_id = None
     if kind == "ballots":
+        if not may_read_ballots():
+            abort(403)
         require_exportable(shown)
         chosen = election_position(shown, form.position.data)
         position_id = chosen.id

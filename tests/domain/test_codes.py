@@ -7,7 +7,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from elections.domain.codes import ALPHABET, new_access_code, new_tracking_code, normalise_code
+from elections.domain.codes import (
+    ALPHABET,
+    looks_like_access_code,
+    new_access_code,
+    new_tracking_code,
+    normalise_code,
+)
 
 AMBIGUOUS = set("0O1IL")
 ACCESS = re.compile(f"[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}")
@@ -86,3 +92,11 @@ def test_garbage_never_crashes_and_never_looks_like_a_code(typed):
     normalised = normalise_code(typed)
     assert not ACCESS.fullmatch(normalised)
     assert not re.fullmatch(f"[{ALPHABET}]{{8}}", normalised)
+
+
+def test_text_shaped_like_an_access_code_is_recognised_however_typed() -> None:
+    code = new_access_code()
+    for typed in (code, code.lower(), code.replace("-", " "), f" {code} "):
+        assert looks_like_access_code(typed)
+    for other in ("700001", "committee", "70000123", code + "A", code[:-1], ""):
+        assert not looks_like_access_code(other)

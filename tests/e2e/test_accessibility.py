@@ -73,7 +73,9 @@ def test_public_pages(axe_page, polling_station):
     pages.check("results", PUBLISHED_TITLE)
     axe_page.goto("/board/")
     pages.check("bulletin board index", "Bulletin board")
-    axe_page.goto(f"/board/{published}?code=AAAA-BBBB-CC")
+    axe_page.goto(f"/board/{published}")
+    axe_page.get_by_label("Your tracking code").fill("AAAA-BBBB-CC")
+    axe_page.get_by_role("button", name="Find my code").click()
     pages.check("bulletin board, code not found", PUBLISHED_TITLE)
     pages.assert_clean()
 

@@ -13,8 +13,10 @@ import os
 import re
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -83,19 +85,31 @@ def sign_in_everyone(poll: Poll, ports: tuple[int, int]) -> list[tuple[Browser, 
         return list(pool.map(sign_in, range(len(poll.students))))
 
 
+@dataclass
+class Race:
+    """The two replies to one form sent to both servers at once, and whether both were in
+    flight together (each sent before the other's reply came back)."""
+
+    replies: list[Reply]
+    overlapped: bool
+
+
 def submit_twice_at_once(
     browser: Browser, form: list[tuple[str, str]], path: str, ports: tuple[int, int]
-) -> list[Reply]:
+) -> Race:
     """Send the same form to both servers in the same instant; both replies, in port order."""
     replies: list[Reply | Exception] = [RuntimeError("not sent")] * 2
+    spans = [(0.0, 0.0)] * 2
     start = threading.Barrier(2)
 
     def send(side: int) -> None:
         start.wait()
+        sent = time.monotonic()
         try:
             replies[side] = browser.post(path, form, port=ports[side], remember=False)
         except Exception as error:  # judged by the test
             replies[side] = error
+        spans[side] = (sent, time.monotonic())
 
     other = threading.Thread(target=send, args=(1,))
     other.start()
@@ -104,7 +118,9 @@ def submit_twice_at_once(
     for reply in replies:
         if isinstance(reply, Exception):
             raise reply
-    return replies  # type: ignore[return-value]
+    (first_sent, first_back), (second_sent, second_back) = spans
+    overlapped = first_sent < second_back and second_sent < first_back
+    return Race(replies, overlapped)  # type: ignore[arg-type]
 
 
 def test_each_student_submitting_through_both_servers_at_once_votes_once(database, servers):
@@ -115,22 +131,18 @@ def test_each_student_submitting_through_both_servers_at_once_votes_once(databas
 
     def race(index: int) -> list[Reply]:
         browser, token = browsers[index]
-        return submit_twice_at_once(
-            browser, [("csrf_token", token), *poll.ballot_form(index)], path, ports
-        )
+        form = [("csrf_token", token), *poll.ballot_form(index)]
+        return submit_twice_at_once(browser, form, path, ports)
 
     with ThreadPoolExecutor(CLIENTS) as pool:
-        outcomes = list(pool.map(race, range(STUDENTS)))
+        races = list(pool.map(race, range(STUDENTS)))
 
+    # Which server wins is not the point (the one that falls behind, slowed by refusing
+    # the repeats, tends to keep losing): that both copies were in flight together is.
+    assert all(r.overlapped for r in races), "a pair was answered one after the other"
+    outcomes = [r.replies for r in races]
     statuses = [sorted(reply.status for reply in pair) for pair in outcomes]
     assert statuses == [[303, 409]] * STUDENTS, servers[0].log_tail() + servers[1].log_tail()
-    winners = [
-        port
-        for pair in outcomes
-        for port, reply in zip(ports, pair, strict=True)
-        if reply.status == 303
-    ]
-    assert set(winners) == set(ports), "one server took every vote: no real race happened"
 
     receipts: list[str] = []
     for (browser, _token), pair in zip(browsers, outcomes, strict=True):

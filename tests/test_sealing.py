@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
 import pytest
@@ -78,3 +79,28 @@ def test_sqlite_storage_is_rebuilt_after_the_seal(app):
         assert frames[1] in (0, -1)  # the log holds no frames of the voting any more
         free = connection.execute(text("PRAGMA freelist_count")).scalar()
         assert free == 0
+
+
+def test_a_reader_holding_the_write_ahead_log_is_reported(app, monkeypatch, caplog):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write-ahead log")
+    monkeypatch.setattr("elections.database.SQLITE_BUSY_TIMEOUT_MS", 50)  # not 15 s, here
+    db.engine.dispose()  # new connections take the shorter wait
+    election, position, students = open_election_with_voters(3)
+    for student in students:
+        choice = {position.id: (position.candidates[0].id,)}
+        cast_ballots(VOTER, student, election.id, choice, datetime.now(UTC))
+    seal_ballot_box(election)
+    db.session.commit()
+    reader = sqlite3.connect(db.engine.url.database)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM ballot").fetchone()  # holds a snapshot of the log
+
+    compact_ballot_storage()
+
+    assert "write-ahead log could not be emptied" in caplog.text
+    reader.rollback()
+    reader.close()
+    caplog.clear()
+    compact_ballot_storage()
+    assert "write-ahead log" not in caplog.text

@@ -5,8 +5,11 @@ saying how many students it holds and how many of them have voted in the electio
 Groups smaller than the minimum are never shown on their own: they are merged into
 one "smaller groups" row, and if that row would itself be smaller than the minimum
 the next smallest group joins it, so no row (and no difference between the total and
-the shown rows) describes fewer students than the minimum. A count of choices never
-enters this module.
+the shown rows) describes fewer students than the minimum. Classes sit inside grades,
+and a grade's row is shown too, so the same holds inside each grade: the classes of a
+grade that are withheld hold, together, none or at least the minimum, or the grade's
+total minus its shown classes would give one away. A count of choices never enters
+this module.
 """
 
 from __future__ import annotations
@@ -98,17 +101,32 @@ def _natural(key: str | int) -> tuple[str | int, ...]:
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", key))
 
 
-def breakdown(cells: Iterable[Cell], key: Callable[[Cell], str | int], min_group: int) -> Breakdown:
-    """Group cells by ``key``; merge groups under ``min_group`` (and enough others) into one row."""
+def breakdown(
+    cells: Iterable[Cell],
+    key: Callable[[Cell], str | int],
+    min_group: int,
+    within: Callable[[Cell], str | int] | None = None,
+) -> Breakdown:
+    """Group cells by ``key``; merge groups under ``min_group`` (and enough others) into one row.
+
+    ``within`` names each group's enclosing group when that one is shown elsewhere (a
+    class's grade): inside each, the withheld groups must hold none or enough students.
+    """
     totals: dict[str | int, list[int]] = {}
+    parents: dict[str | int, str | int] = {}
     for cell in cells:
         total = totals.setdefault(key(cell), [0, 0])
         total[0] += cell.eligible
         total[1] += cell.voted
-    small = sorted((k for k, (e, _v) in totals.items() if e < min_group), key=str)
-    large = sorted(
-        (k for k, (e, _v) in totals.items() if e >= min_group), key=lambda k: totals[k][0]
-    )
+        if within is not None:
+            parents[key(cell)] = within(cell)
+    withheld = {k for k, (e, _v) in totals.items() if e < min_group}
+    for parent in set(parents.values()):
+        _withhold_enough(
+            [k for k, p in parents.items() if p == parent], totals, withheld, min_group
+        )
+    small = sorted(withheld, key=str)
+    large = sorted((k for k in totals if k not in withheld), key=lambda k: totals[k][0])
     merged_keys = list(small)
     if merged_keys:
         # Secondary suppression: the merged row must itself reach the minimum, or the total
@@ -123,6 +141,21 @@ def breakdown(cells: Iterable[Cell], key: Callable[[Cell], str | int], min_group
         voted = sum(totals[k][1] for k in merged_keys)
         merged = _shown(None, eligible, voted, min_group, groups=len(merged_keys))
     return Breakdown(rows, merged)
+
+
+def _withhold_enough(
+    siblings: list[str | int],
+    totals: Mapping[str | int, list[int]],
+    withheld: set[str | int],
+    min_group: int,
+) -> None:
+    """Withhold more of these siblings, smallest first, until those withheld hold enough."""
+    hidden = sum(totals[k][0] for k in siblings if k in withheld)
+    shown = sorted((k for k in siblings if k not in withheld), key=lambda k: (totals[k][0], str(k)))
+    while 0 < hidden < min_group and shown:
+        joining = shown.pop(0)
+        withheld.add(joining)
+        hidden += totals[joining][0]
 
 
 def summarise(
@@ -150,7 +183,7 @@ def summarise(
         min_group=min_group,
         overall=_shown(None, eligible, voted, min_group),
         by_grade=breakdown(counted, lambda c: c.grade, min_group),
-        by_class=breakdown(counted, lambda c: c.class_name, min_group),
+        by_class=breakdown(counted, lambda c: c.class_name, min_group, within=lambda c: c.grade),
         by_shanyrak=breakdown(counted, lambda c: c.shanyrak, min_group),
         positions=tuple(per_position),
     )

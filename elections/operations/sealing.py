@@ -11,13 +11,16 @@ over them (``domain.ballot.seal_digest``), which anyone can recompute from the e
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
-from sqlalchemy import select, text, update
+from sqlalchemy import Connection, select, text, update
 
 from elections.domain.ballot import seal_digest
 from elections.extensions import db
 from elections.models import Ballot, BallotSeal, Election
+
+log = logging.getLogger(__name__)
 
 
 def seal_ballot_box(election: Election) -> list[BallotSeal]:
@@ -56,6 +59,20 @@ def seal_ballot_box(election: Election) -> list[BallotSeal]:
     return seals
 
 
+def _truncate_wal(connection: Connection) -> None:
+    """Empty SQLite's write-ahead log; say so when readers kept it from being emptied.
+
+    A checkpoint cannot truncate while another connection is reading: it waits for them
+    (the connection's busy timeout), then reports "busy" instead of failing.
+    """
+    busy, _pages, _moved = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+    if busy:
+        log.warning(
+            "the write-ahead log could not be emptied after closing (readers kept it busy);"
+            " it still holds the votes in arrival order until the next checkpoint"
+        )
+
+
 def compact_ballot_storage() -> None:
     """After the seal commits: drop the old copies of the ballots that storage still keeps.
 
@@ -69,6 +86,6 @@ def compact_ballot_storage() -> None:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         if engine.dialect.name == "sqlite":
             connection.exec_driver_sql("VACUUM")
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            _truncate_wal(connection)
         else:
             connection.exec_driver_sql("VACUUM ballot")

@@ -26,6 +26,7 @@ from elections.models import (
     Election,
     EligibleVoter,
     Endorsement,
+    Observer,
     Position,
     User,
 )
@@ -649,3 +650,27 @@ def test_simultaneous_endorsements_never_pass_the_limit(app):
     assert outcomes == ["endorsement-limit"] * (len(nominees) - 1) + ["ok"]
     db.session.expire_all()
     assert len(db.session.scalars(select(Endorsement)).all()) == 1
+
+
+def test_another_student_cannot_act_on_someone_elses_candidacy(app, staff_client):
+    election = calendar_election()
+    position = president(election)
+    candidate = nominated(student("1001"), position)
+    student("1002")
+    intruder = signed_in(app, "1002")
+    staff, _user = staff_client("committee")
+    page = f"/campaign/candidacies/{candidate.id}"
+    actions = {
+        page: {"manifesto": "Taken over", "video_url": ""},
+        f"{page}/withdraw": {},
+        f"{page}/observer": {"who": "1002"},
+        f"{page}/observer/remove": {},
+    }
+    before = (candidate.manifesto, candidate.status)
+    for url, form in actions.items():
+        assert post_form(intruder, url, form).status_code in (403, 404), url
+        assert post_form(staff, url, form).status_code == 403, url  # candidacies are students'
+    db.session.expire_all()
+    kept = db.session.get(Candidate, candidate.id)
+    assert (kept.manifesto, kept.status) == before
+    assert db.session.scalars(select(Observer)).all() == []

@@ -127,10 +127,20 @@ def test_a_deactivated_student_loses_their_session(app, student, staff_client):
     assert signed_out(browser.get("/vote/"))
 
 
+def changed_signature(value: str) -> str:
+    """The cookie with its signature's first character changed.
+
+    Not the last one: in base64 the last character of a signature also carries unused
+    bits, and changing only those leaves the signature valid (a flaky test, once).
+    """
+    head, signature = value.rsplit(".", 1)
+    return f"{head}.{'B' if signature[0] == 'A' else 'A'}{signature[1:]}"
+
+
 @pytest.mark.parametrize(
     "tamper",
     [
-        pytest.param(lambda v: v[:-1] + ("A" if v[-1] != "A" else "B"), id="signature-changed"),
+        pytest.param(changed_signature, id="signature-changed"),
         pytest.param(lambda v: "x" + v, id="payload-changed"),
         pytest.param(lambda v: v.split(".")[0], id="signature-removed"),
         pytest.param(lambda v: "garbage", id="garbage"),

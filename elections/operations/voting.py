@@ -14,12 +14,12 @@ may change once the poll is open), and on PostgreSQL a vote's rows go in one sta
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from flask import current_app
 from sqlalchemy import Integer, bindparam, func, insert, select
@@ -139,11 +139,23 @@ def refuse_unless_voting(phase: Phase, opens: datetime, closes: datetime, now: d
     raise LifecycleRefusal(LifecycleReason.voting_closed)
 
 
-def eligible_positions(election: Election, voter: EligibleVoter | None) -> list[Position]:
-    """The positions of the election whose voter rule the frozen roll entry satisfies."""
-    if voter is None:
+class HasVoterRule(Protocol):
+    """A position as the models or the booth's sheet hold it: all eligibility looks at."""
+
+    @property
+    def voter_rule(self) -> Rule:
+        """Who may vote here."""
+        ...
+
+
+RuledT = TypeVar("RuledT", bound=HasVoterRule)
+
+
+def eligible_positions(positions: Iterable[RuledT], facts: StudentFacts | None) -> list[RuledT]:
+    """The positions whose voter rule the frozen roll entry satisfies (none when off the roll)."""
+    if facts is None:
         return []
-    return [p for p in election.positions if is_eligible(p.voter_rule, voter.facts)]
+    return [p for p in positions if is_eligible(p.voter_rule, facts)]
 
 
 def enter_booth(election_id: int, student_id: int, now: datetime) -> Booth:
@@ -161,10 +173,9 @@ def enter_booth(election_id: int, student_id: int, now: datetime) -> Booth:
         raise NoSuchElection(PollReason.unknown_election)
     refuse_unless_voting(Phase(row.phase), row.opens_at, row.closes_at, now)
     positions = ballot_sheet(election_id, row.opened_at)
-    eligible = ()
-    if row.on_roll is not None:
-        facts = StudentFacts(row.grade, row.class_name, row.shanyrak)
-        eligible = tuple(p for p in positions if is_eligible(p.voter_rule, facts))
+    on_roll = row.on_roll is not None
+    facts = StudentFacts(row.grade, row.class_name, row.shanyrak) if on_roll else None
+    eligible = tuple(eligible_positions(positions, facts))
     if not eligible:
         raise IneligibleVoter(IneligibleReason.not_eligible)
     return Booth(

@@ -100,7 +100,7 @@ def load_student_ballot(election_id: int, student: User, now: datetime) -> Stude
         raise NoSuchElection(PollReason.unknown_election)
     refuse_unless_voting(election.current_phase, election.opens_at, election.closes_at, now)
     voter = db.session.get(EligibleVoter, (election.id, student.id))
-    positions = eligible_positions(election, voter)
+    positions = eligible_positions(election.positions, voter.facts if voter else None)
     if not positions:
         raise IneligibleVoter(IneligibleReason.not_eligible)
     load_candidates(positions)
@@ -329,7 +329,7 @@ def open_elections(student: User, now: datetime) -> list[OpenElection]:
     ).all()
     listed = []
     for election, voter in rows:
-        positions = eligible_positions(election, voter)
+        positions = eligible_positions(election.positions, voter.facts)
         voted = positions_voted(student.id, [p.id for p in positions])
         listed.append(
             OpenElection(

@@ -111,15 +111,14 @@ def edit_candidate(candidate_id: int) -> Response | str:
         except PhotoRefused as refusal:
             form.photo.errors = [explain(refusal)]
         else:
-            actor = current_actor()
-            if photo is not None:  # refused before the text is saved, not after
-                ops.require_page_editable(position.election)
             name = form.name.data if candidate.student_id is None else None
             candidate = ops.update_candidate(
-                actor, candidate_id, manifesto=form.manifesto.data or "", name=name
+                current_actor(),
+                candidate_id,
+                manifesto=form.manifesto.data or "",
+                name=name,
+                photo=photo,
             )
-            if photo is not None:
-                candidate = ops.set_candidate_photo(actor, candidate_id, photo)
             flash(_("Candidate saved."), "success")
             _warn_look_alikes(candidate)
             return redirect(url_for("committee.election", election_id=position.election_id))

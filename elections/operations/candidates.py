@@ -115,7 +115,7 @@ def _require_candidates_editable(election: Election) -> None:
         raise LifecycleRefusal(LifecycleReason.candidates_frozen, {"phase": election.phase})
 
 
-def require_page_editable(election: Election) -> None:
+def _require_page_editable(election: Election) -> None:
     """Refuse photo changes once the campaign page is frozen."""
     if not lifecycle.can_edit_campaign_page(election.current_phase):
         raise LifecycleRefusal(LifecycleReason.campaign_page_frozen, {"phase": election.phase})
@@ -249,16 +249,35 @@ def look_alikes(candidate: Candidate) -> list[str]:
 
 
 def update_candidate(
-    actor: Actor, candidate_id: int, *, manifesto: str, name: str | None = None
+    actor: Actor,
+    candidate_id: int,
+    *,
+    manifesto: str,
+    name: str | None = None,
+    photo: Photo | None = None,
 ) -> Candidate:
-    """Change a candidate's manifesto (and a free-text option's name) while the phase allows.
+    """Change a candidate's manifesto, a free-text option's name or the photo, as the phase allows.
 
     Until the campaign page freezes this is an ordinary edit. From then until voting
     closes only the manifesto may change, recorded as ``manifesto-corrected`` with the
-    SHA-256 of the old and the new text; after closing nothing changes.
+    SHA-256 of the old and the new text; after closing nothing changes. The whole edit
+    is one transaction: a part the phase refuses leaves the rest unsaved too.
     """
     candidate = get_candidate(candidate_id)
     election = _lock_for(candidate)
+    if photo is not None:
+        _require_page_editable(election)
+    _change_text(actor, candidate, election, manifesto, name)
+    if photo is not None:
+        _store_photo(actor, candidate, election, photo)
+    db.session.commit()
+    return candidate
+
+
+def _change_text(
+    actor: Actor, candidate: Candidate, election: Election, manifesto: str, name: str | None
+) -> None:
+    """Apply and log a manifesto or name change, if there is one (see ``update_candidate``)."""
     phase = election.current_phase
     new_text = manifesto.strip()[:MAX_MANIFESTO]
     new_name = None if name is None else " ".join(name.split())[:MAX_NAME]
@@ -272,8 +291,7 @@ def update_candidate(
         if _name_taken(candidate.position_id, new_name, except_id=candidate.id):
             raise CandidateRefused(CandidateReason.name_taken, {"name": new_name})
     if not renaming and new_text == candidate.manifesto:
-        db.session.commit()  # nothing to change: end the locking transaction
-        return candidate
+        return  # nothing to change
     old_text = candidate.manifesto
     if lifecycle.can_edit_campaign_page(phase):
         action = "candidate-updated"
@@ -297,8 +315,6 @@ def update_candidate(
         election_id=election.id,
         details=details,
     )
-    db.session.commit()
-    return candidate
 
 
 def remove_candidate(actor: Actor, candidate_id: int) -> None:
@@ -324,7 +340,14 @@ def set_candidate_photo(actor: Actor, candidate_id: int, photo: Photo) -> Candid
     """Store a cleaned photo for the candidate, replacing any earlier one."""
     candidate = get_candidate(candidate_id)
     election = _lock_for(candidate)
-    require_page_editable(election)
+    _require_page_editable(election)
+    _store_photo(actor, candidate, election, photo)
+    db.session.commit()
+    return candidate
+
+
+def _store_photo(actor: Actor, candidate: Candidate, election: Election, photo: Photo) -> None:
+    """Replace the candidate's photo and log it, in the caller's transaction."""
     previous = candidate.photo_digest
     set_photo(candidate, photo)
     record(
@@ -341,15 +364,13 @@ def set_candidate_photo(actor: Actor, candidate_id: int, photo: Photo) -> Candid
             "height": photo.height,
         },
     )
-    db.session.commit()
-    return candidate
 
 
 def remove_candidate_photo(actor: Actor, candidate_id: int) -> Candidate:
     """Remove the candidate's photo."""
     candidate = get_candidate(candidate_id)
     election = _lock_for(candidate)
-    require_page_editable(election)
+    _require_page_editable(election)
     previous = candidate.photo_digest
     if previous is None:
         db.session.commit()  # nothing to remove: end the locking transaction

@@ -4,7 +4,8 @@ Run ``python bench/load.py`` (a full run, about three minutes) or ``python bench
 --quick``. It starts the throw-away PostgreSQL of ``scripts/pg-test-server`` unless
 ``--database-url`` names a server, and needs nothing beyond the app and the standard library.
 
-Three servers run side by side, all ``gunicorn -c gunicorn.conf.py --workers N``:
+Three servers run side by side, all ``gunicorn -c gunicorn.conf.py --workers N``, and four
+kinds of request are timed:
 
 * **the app on PostgreSQL**: a fresh database built by ``flask db upgrade``, a roll of
   students and an open election shaped like the school's (a ranked President, a leader
@@ -19,11 +20,15 @@ Three servers run side by side, all ``gunicorn -c gunicorn.conf.py --workers N``
 * **reference**: ``bench/reference_app.py`` on a second database of the same schema: the
   same three participations and three ballots per request (one INSERT each, one
   transaction, raw psycopg), and nothing else: no session, CSRF, eligibility, audit or
-  receipt.
+  receipt;
+* **floor**: ``bench/floor_app.py``, the app plus one route that admits a student's POST
+  exactly as the cast does (signed session checked against the account, CSRF token,
+  every hook) and answers the same 303 having done nothing else, on the app's database
+  with the same students' cookies: what the stack costs before the vote's own work.
 
-The timed phase alternates the three in rounds (cast, reference, trivial, rotating), so
-a machine shared with other work slows them alike and their ratio stays fair. Each
-round's requests come from ``--clients`` threads at once. Afterwards the app's SQLite
+The timed phase alternates the four in rounds (rotating their order), so a machine shared
+with other work slows them alike and their ratios stay fair. Each round's requests come
+from ``--clients`` threads at once. Afterwards the app's SQLite
 configuration is timed the same way, alone, for comparison. Then the run checks that no
 vote was lost or doubled (ballots per position as expected, participations equal to
 ballots, all of a student's ballots or none, every receipt's codes stored exactly once,
@@ -58,6 +63,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, text
 
+from bench.floor_app import FLOOR_PATH
 from tests.gunicorn_harness import (
     BALLOTS_PER_VOTER,
     ROOT,
@@ -73,7 +79,12 @@ from tests.gunicorn_harness import (
 )
 
 AUDIT_KEY = secrets.token_urlsafe(32)
-CAST, REFERENCE, TRIVIAL = "app cast", "reference 2×INSERT", "trivial /healthz"
+CAST, REFERENCE, TRIVIAL, FLOOR = (
+    "app cast",
+    "reference 2×INSERT",
+    "trivial /healthz",
+    "floor signed-in POST",
+)
 
 
 @dataclass(frozen=True)
@@ -206,10 +217,11 @@ def response_cookies(response: bytes) -> dict[str, str]:
 
 @dataclass
 class Voter:
-    """A student signed in before the clock starts, with the cast request ready to send."""
+    """A student signed in before the clock starts, with the cast and floor requests ready."""
 
     browser: Browser
     request: bytes
+    floor: bytes
     response: bytes = b""
 
 
@@ -223,7 +235,11 @@ def prepare_voters(poll: Poll, port: int, clients: int) -> list[Voter]:
         token = browser.ballot_token(poll.election_id)
         cookie = "; ".join(f"{k}={v}" for k, v in browser.cookies.items())
         form = [("csrf_token", token), *poll.ballot_form(index)]
-        return Voter(browser, raw_request("POST", f"/vote/{poll.election_id}/cast", cookie, form))
+        return Voter(
+            browser,
+            raw_request("POST", f"/vote/{poll.election_id}/cast", cookie, form),
+            raw_request("POST", FLOOR_PATH, cookie, [("csrf_token", token)]),
+        )
 
     with ThreadPoolExecutor(max_workers=clients) as pool:
         return list(pool.map(prepare, range(len(poll.students))))
@@ -300,16 +316,23 @@ class Results:
     cast: Measurement
     reference: Measurement
     trivial: Measurement
-    sqlite: Measurement
-    problems: list[str]
+    floor: Measurement
+    sqlite: Measurement = field(default_factory=lambda: Measurement("sqlite"))
+    problems: list[str] = field(default_factory=list)
 
 
 def run_postgres(admin_url: str, options: Options, logs: Path) -> Results:
-    """The app, the reference and the trivial endpoint on PostgreSQL, in alternating rounds."""
+    """The app, the reference, the trivial endpoint and the floor on PostgreSQL, in rounds."""
     warm = options.clients * 4
     students = options.students + warm
     app_url = fresh_database(admin_url, "elections_bench")
     poll, app = seeded_app("postgres", app_url, students, options, logs)
+    floor_server = GunicornServer(
+        {**app.env, "GUNICORN_ACCESS_LOG": str(logs / "floor-access.log")},
+        workers=options.workers,
+        app="bench.floor_app:create_floor_app()",
+        log_path=logs / "floor.log",
+    )
     reference_url = fresh_database(admin_url, "elections_bench_reference")
     migrate(reference_url)
     reference_poll = open_poll(reference_url, students)
@@ -321,34 +344,39 @@ def run_postgres(admin_url: str, options: Options, logs: Path) -> Results:
     )
     votes = reference_requests(reference_url, reference_poll)
     health = raw_request("GET", "/healthz")
-    cast, floor, trivial = Measurement(CAST), Measurement(REFERENCE), Measurement(TRIVIAL)
-    with start_servers(app, reference):
+    measured = Results(
+        Measurement(CAST), Measurement(REFERENCE), Measurement(TRIVIAL), Measurement(FLOOR)
+    )
+    with start_servers(app, reference, floor_server):
         print(f"signing {students} students in and opening their ballots (untimed)")
         voters = prepare_voters(poll, app.port, options.clients)
         print("warming up every server (untimed)")
         cast_all(Measurement("warm"), app.port, voters[:warm], options.clients)
         fire(Measurement("warm"), reference.port, votes[:warm], options.clients, 303)
         fire(Measurement("warm"), app.port, [health] * warm, options.clients, 200)
+        floors = [v.floor for v in voters]
+        fire(Measurement("warm"), floor_server.port, floors[:warm], options.clients, 303)
         print(
             f"timed, in {options.rounds} rounds of each: POST /vote/{poll.election_id}/cast"
-            " (app), POST /vote (reference), GET /healthz (trivial)"
+            f" (app), POST /vote (reference), GET /healthz (trivial), POST {FLOOR_PATH} (floor)"
         )
         size = options.students // options.rounds
         for n in range(options.rounds):
             chunk = slice(warm + n * size, warm + (n + 1) * size)
             steps = [
-                (cast_all, cast, app.port, voters[chunk], options.clients),
-                (fire, floor, reference.port, votes[chunk], options.clients, 303),
-                (fire, trivial, app.port, [health] * size, options.clients, 200),
+                (cast_all, measured.cast, app.port, voters[chunk], options.clients),
+                (fire, measured.reference, reference.port, votes[chunk], options.clients, 303),
+                (fire, measured.trivial, app.port, [health] * size, options.clients, 200),
+                (fire, measured.floor, floor_server.port, floors[chunk], options.clients, 303),
             ]
-            for step, *arguments in steps[n % 3 :] + steps[: n % 3]:
+            for step, *arguments in steps[n % len(steps) :] + steps[: n % len(steps)]:
                 step(*arguments)
         timed = warm + options.rounds * size
         cast_all(Measurement("rest"), app.port, voters[timed:], options.clients)
-        problems = integrity_problems(app_url, poll, voters, options.clients)
-    for measurement in (cast, floor, trivial):
+        measured.problems = integrity_problems(app_url, poll, voters, options.clients)
+    for measurement in (measured.cast, measured.reference, measured.trivial, measured.floor):
         print(measurement.line())
-    return Results(cast, floor, trivial, Measurement("sqlite"), problems)
+    return measured
 
 
 def run_sqlite(options: Options, logs: Path, into: Results) -> None:
@@ -486,13 +514,16 @@ def run(options: Options) -> int:
         results = run_postgres(admin_url, options, Path(scratch))
         run_sqlite(options, Path(scratch), results)
     print(f"load average after: {load_average()}")
-    cast, reference = results.cast, results.reference
-    errors = cast.errors + reference.errors + results.trivial.errors + results.sqlite.errors
+    cast, reference, floor = results.cast, results.reference, results.floor
+    timed = (cast, reference, results.trivial, floor, results.sqlite)
+    errors = sum(measurement.errors for measurement in timed)
     if errors:
         results.problems.append(f"{errors} timed requests did not answer as expected")
     print()
     print("ballots_per_s counts casts: one student's whole ballot (three positions) per request")
     print(f"sqlite_ballots_per_s={results.sqlite.per_s:.0f}")
+    print(f"floor_per_s={floor.per_s:.0f}")
+    print(f"floor_ratio_to_reference={floor.per_s / reference.per_s:.2f}")
     print(f"ballots_per_s={cast.per_s:.0f}")
     print(f"reference_per_s={reference.per_s:.0f}")
     print(f"trivial_per_s={results.trivial.per_s:.0f}")

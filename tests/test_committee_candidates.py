@@ -6,7 +6,7 @@ import hashlib
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from elections.domain.errors import LifecycleReason, LifecycleRefusal
 from elections.extensions import db
@@ -207,6 +207,33 @@ def test_a_manifesto_typo_may_be_fixed_while_open_and_is_audited(running, staff_
     assert entry.actor == _user.username
     versions = db.session.scalars(select(CampaignPageVersion.manifesto)).all()
     assert versions == [fixed]
+
+
+def test_an_edit_reads_the_candidate_again_under_the_lock(running):
+    """Another member's edit, committed after this one's copy was loaded, is what gets replaced.
+
+    The log must name the text actually replaced, not the one this session read earlier.
+    """
+    _position, candidate = running
+    db.session().expire_on_commit = False
+    try:
+        stale = db.session.get(Candidate, candidate.id)
+        old = stale.manifesto
+        theirs = "Their correction, committed meanwhile"
+        # Written past this session's copy, as another member's request would be.
+        db.session.execute(
+            update(Candidate.__table__)
+            .where(Candidate.__table__.c.id == candidate.id)
+            .values(manifesto=theirs)
+        )
+        db.session.commit()
+        assert stale.manifesto == old  # this session still holds the old text
+        ops.update_candidate(ACTOR, candidate.id, manifesto="Mine")
+    finally:
+        db.session().expire_on_commit = True
+    (entry,) = entries("manifesto-corrected")
+    assert entry.details["old_sha256"] == sha(theirs)
+    assert entry.details["new_sha256"] == sha("Mine")
 
 
 def test_no_manifesto_changes_after_closing(app):

@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from PIL import Image
 
 from elections.extensions import db
-from elections.models import Candidate, Election
+from elections.models import Candidate, Election, Observer
 from elections.photos import clean_photo
 from tests.conftest import (
     STAFF_PASSWORD,
@@ -36,7 +36,9 @@ from tests.test_results_factories import Poll, open_poll, poll_with
 from tests.test_security_headers import assert_locked_down
 from tests.test_voting import RECEIPT_CODE, answers, signed_in_student
 
-ROLES = ("anonymous", "student", "committee", "auditor", "admin")
+# "observer": a student on the running poll's roll whom candidates of the running and the
+# closed election named as their observer.
+ROLES = ("anonymous", "student", "observer", "committee", "auditor", "admin")
 ANSWERED = frozenset({200, 302, 400, 403, 404, 405, 409})
 PHASE_NAMES = ("nomination", "campaign", "open", "closed", "appeals", "published", "bogus")
 
@@ -94,8 +96,15 @@ def school(app) -> School:
 def browser_for(app: Flask, role: str, school: School) -> FlaskClient:
     """A browser signed in as ``role`` (a student on the running poll's roll), or signed out."""
     browser = app.test_client()
-    if role == "student":
-        browser, _student = signed_in_student(app, db.session.get(Election, school.running.id))
+    if role in ("student", "observer"):
+        browser, student = signed_in_student(app, db.session.get(Election, school.running.id))
+        if role == "observer":
+            for poll in (school.running, school.closed):
+                candidate = poll.position().candidates[0]
+                db.session.add(
+                    Observer(election_id=poll.id, candidate_id=candidate.id, user_id=student.id)
+                )
+            db.session.commit()
     elif role != "anonymous":
         staff = make_staff(role)
         assert sign_in(browser, staff.username, STAFF_PASSWORD).status_code == 302
@@ -204,6 +213,22 @@ def expectations(school: School) -> dict[str, dict[str, int]]:
             f"/results/{published.id}": 200,
             f"/vote/{running.id}": 200,
         },
+        "observer": {
+            **dict.fromkeys(staff_pages, 403),
+            "/audit/": 403,
+            f"/audit/elections/{running.id}": 403,
+            f"/audit/elections/{closed.id}": 200,
+            f"/audit/elections/{published.id}": 403,
+            f"/committee/elections/{running.id}/turnout": 200,
+            f"/committee/elections/{running.id}/turnout.json": 200,
+            f"/committee/elections/{closed.id}/turnout": 200,
+            f"/committee/elections/{published.id}/turnout": 403,
+            f"/results/{running.id}": 403,
+            f"/results/{closed.id}": 200,
+            f"/results/{closed.id}/positions/{closed_position}": 200,
+            f"/results/{published.id}": 200,
+            f"/vote/{running.id}": 200,
+        },
         "auditor": {
             **dict.fromkeys(staff_pages, 403),
             "/audit/": 200,
@@ -292,7 +317,7 @@ def test_every_committee_action_is_in_the_list_above(app, school):
     assert actions - listed == set()
 
 
-@pytest.mark.parametrize("role", ["anonymous", "student", "auditor"])
+@pytest.mark.parametrize("role", ["anonymous", "student", "observer", "auditor"])
 def test_committee_actions_refuse_every_other_role(app, school, role):
     browser = browser_for(app, role, school)
     before = row_counts()
@@ -303,7 +328,7 @@ def test_committee_actions_refuse_every_other_role(app, school, role):
     assert row_counts() == before
 
 
-@pytest.mark.parametrize("role", ["anonymous", "student"])
+@pytest.mark.parametrize("role", ["anonymous", "student", "observer"])
 def test_the_audit_workspace_refuses_students_and_visitors(app, school, role):
     browser = browser_for(app, role, school)
     before = row_counts()

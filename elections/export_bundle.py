@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, func, select
 from elections import verify
 from elections.domain.audit_chain import GENESIS_HASH, AuditEntry, ChainHead, format_time
 from elections.domain.errors import DomainError
-from elections.domain.lifecycle import Phase
+from elections.domain.lifecycle import AFTER_CLOSING, Phase
 from elections.domain.verification import (
     BallotRecord,
     CandidateRecord,
@@ -45,7 +45,6 @@ from elections.models import (
 from elections.operations.audit_log import HEAD_ID, stored_entry
 from elections.tally import paper_candidates
 
-EXPORTABLE_PHASES = frozenset({Phase.closed, Phase.appeals, Phase.published})
 _STREAM_ROWS = 1000
 
 
@@ -83,13 +82,13 @@ def participation_count(position_id: int) -> int:
 
 def require_exportable(election: Election) -> None:
     """Refuse an election whose voting has not closed."""
-    if election.current_phase not in EXPORTABLE_PHASES:
+    if election.current_phase not in AFTER_CLOSING:
         raise ExportRefused(ExportReason.not_closed, {"phase": election.phase})
 
 
 def exportable_elections() -> list[Election]:
     """Elections whose records may be exported and verified, oldest first."""
-    phases = [str(phase) for phase in EXPORTABLE_PHASES]
+    phases = [str(phase) for phase in AFTER_CLOSING]
     return list(
         db.session.scalars(select(Election).where(Election.phase.in_(phases)).order_by(Election.id))
     )

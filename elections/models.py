@@ -414,8 +414,10 @@ event.listen(
     DDL(f"INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '{GENESIS_HASH}')"),  # noqa: S608
 )
 
-# On PostgreSQL the log is append-only for everyone but a superuser who deliberately
-# switches triggers off: UPDATE, DELETE and TRUNCATE of audit rows raise an error.
+# On PostgreSQL UPDATE, DELETE and TRUNCATE of audit rows raise an error, for everyone but
+# a superuser or the table's owner who deliberately switches the triggers off: a guard
+# against mistakes and casual edits. What exposes a deliberate rewrite is the hash chain,
+# its key and the head kept outside the database.
 AUDIT_APPEND_ONLY_SQL = """
 CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$
 BEGIN

@@ -10,14 +10,13 @@ only gathers its inputs the way the published result, the exports and the verifi
 * lots: every lot recorded for the position, oldest first (their ``drawn_order``);
 * threshold: ``Fraction(threshold_percent, 100)``.
 
-It also holds the one rule a seeded lot follows (``lot_order``), so anyone can re-derive a
-lot the app drew from its published seed.
+The one rule a seeded lot follows, so anyone can re-derive a lot the app drew from its
+published seed, is ``domain.counting.lot_order``.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from enum import StrEnum
 from fractions import Fraction
 from itertools import repeat
@@ -123,24 +122,6 @@ def tie_to_settle(result: dict[str, Any]) -> list[int] | None:
     if not tied or not result.get("valid_ballots"):
         return None
     return list(tied)
-
-
-def lot_order(seed: str, tied: Iterable[int]) -> tuple[int, ...]:
-    """The order a seeded lot gives tied candidates, favoured first.
-
-    Each candidate id is ranked by the SHA-256 hex digest of the UTF-8 text "<seed>:<id>"
-    (the id in decimal), smallest digest first. In Python::
-
-        sorted(tied, key=lambda i: hashlib.sha256(f"{seed}:{i}".encode()).hexdigest())
-
-    so anyone holding the published seed can re-derive the order.
-    """
-    return tuple(
-        sorted(
-            set(tied),
-            key=lambda cid: (hashlib.sha256(f"{seed}:{cid}".encode()).hexdigest(), cid),
-        )
-    )
 
 
 def runoff_seats(result: dict[str, Any]) -> int | None:

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from elections.domain.audit_chain import AuditEntry, ChainHead
+from elections.domain.lifecycle import AFTER_CLOSING
 from elections.domain.verification import (
     BallotRecord,
     CandidateRecord,
@@ -38,6 +41,9 @@ FORMAT = "school-elections-bundle"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 AUDIT_LOG = "audit_log.jsonl"
+MAX_FILE_BYTES = 1 << 30  # a school's bundle is megabytes; more than this is not one
+MAX_DEPTH = 64  # the deepest JSON a bundle holds is a count's trace, a handful of levels
+HEAD_ARGUMENT = re.compile(r"([0-9]+):([0-9a-f]{64})")
 _ENTRY_FIELDS = {
     "seq": int,
     "occurred_at": str,
@@ -174,12 +180,26 @@ class _Source:
     def text(self, name: str) -> str:
         """The UTF-8 text of one file of the bundle."""
         try:
-            data = self.zip.read(name) if self.zip else (self.path / name).read_bytes()
+            data = self._read(name)
             return data.decode("utf-8")
         except (KeyError, OSError):
             raise BundleError(name, "missing") from None
         except UnicodeDecodeError:
             raise BundleError(name, "not UTF-8 text") from None
+        except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError):
+            # Corrupt data, a wrong CRC, an encrypted entry, an unknown compression.
+            raise BundleError(name, "cannot be extracted from the .zip file") from None
+
+    def _read(self, name: str) -> bytes:
+        """One file's bytes, refusing one too large to be a bundle's (a zip bomb, say)."""
+        if self.zip is None:
+            path = self.path / name
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise BundleError(name, "larger than any bundle's file")
+            return path.read_bytes()
+        if self.zip.getinfo(name).file_size > MAX_FILE_BYTES:
+            raise BundleError(name, "larger than any bundle's file")
+        return self.zip.read(name)
 
     def close(self) -> None:
         """Release the zip file, if one was opened."""
@@ -188,11 +208,27 @@ class _Source:
 
 
 def _json(text: str, where: str) -> Any:
-    """Parse one JSON document, naming the place when it is not JSON."""
+    """Parse one JSON document, naming the place when it is not JSON or nested too deeply."""
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except (ValueError, RecursionError):
         raise BundleError(where, "not valid JSON") from None
+    if _depth(value) > MAX_DEPTH:
+        raise BundleError(where, f"nested more than {MAX_DEPTH} levels deep")
+    return value
+
+
+def _depth(value: object) -> int:
+    """How deeply lists and objects nest in a parsed JSON value (a scalar is 0)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, level + 1)
+            stack.extend((inner, level + 1) for inner in item)
+    return deepest
 
 
 def _get(data: object, name: str, kind: type | tuple[type, ...], where: str) -> Any:
@@ -311,10 +347,13 @@ def _election(source: _Source, data: object) -> ElectionRecord | None:
         return None
     where = f"{MANIFEST} election"
     optional = (str, type(None))
+    phase = _get(data, "phase", str, where)
+    if phase not in AFTER_CLOSING:
+        raise BundleError(where, f"phase {phase!r} is not one a sealed election can be in")
     return ElectionRecord(
         id=_get(data, "id", int, where),
         title=_get(data, "title", str, where),
-        phase=_get(data, "phase", str, where),
+        phase=phase,
         positions=tuple(_position(source, p, where) for p in _get(data, "positions", list, where)),
         published_head=_head_from(_get(data, "published_head", (dict, type(None)), where), where),
         opened_at=_get(data, "opened_at", optional, where),
@@ -323,8 +362,13 @@ def _election(source: _Source, data: object) -> ElectionRecord | None:
     )
 
 
-def verify_bundle(path: Path, key: bytes | None = None) -> Report:
-    """Read the bundle at ``path`` (a directory or .zip) and run every check on it."""
+def verify_bundle(
+    path: Path, key: bytes | None = None, expected_head: ChainHead | None = None
+) -> Report:
+    """Read the bundle at ``path`` (a directory or .zip) and run every check on it.
+
+    ``expected_head`` is a head kept outside the bundle, such as the paper protocol's.
+    """
     try:
         source = _Source(path)
     except (OSError, zipfile.BadZipFile):
@@ -347,6 +391,7 @@ def verify_bundle(path: Path, key: bytes | None = None) -> Report:
             key=key,
             keyed=keyed,
             log_head=head,
+            expected_head=expected_head,
         )
     except BundleError as error:
         return unreadable(error.where, error.reason)
@@ -361,6 +406,14 @@ def _read_key(path: Path | None) -> bytes | None:
     return path.read_text(encoding="utf-8").rstrip("\r\n").encode("utf-8")
 
 
+def head_argument(text: str) -> ChainHead:
+    """A head given as SEQ:HASH, as the bulletin board and the paper protocol print it."""
+    match = HEAD_ARGUMENT.fullmatch(text.strip().lower())
+    if match is None:
+        raise argparse.ArgumentTypeError("give the head as SEQ:HASH (a number, 64 hex digits)")
+    return ChainHead(int(match.group(1)), match.group(2))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Print one line per check and a verdict; return the exit status."""
     parser = argparse.ArgumentParser(
@@ -371,8 +424,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--key-file", type=Path, help="file holding the audit chain's HMAC key, if it has one"
     )
+    parser.add_argument(
+        "--expected-head",
+        type=head_argument,
+        metavar="SEQ:HASH",
+        help="the audit log's head kept outside the bundle (the paper protocol's), to check"
+        " that no newest entry was cut off",
+    )
     args = parser.parse_args(argv)
-    report = verify_bundle(args.bundle, _read_key(args.key_file))
+    report = verify_bundle(args.bundle, _read_key(args.key_file), args.expected_head)
     for check in report.checks:
         print(describe(check, report))
     failure = report.first_failure

@@ -112,6 +112,37 @@ def test_deleted_newest_entries_of_a_published_election_are_caught_by_its_head(a
     assert f"the log ends before entry {head}" in verdict_line(output)
 
 
+def test_a_log_cut_back_before_closing_with_every_head_moved_is_still_caught(app, runner):
+    """The intruder lacks the chain's key but moves every head the database holds."""
+    app.config["AUDIT_HMAC_KEY"] = KEY
+    election = run_election()
+    paper = f"{election.published_head_seq}:{election.published_head_hash}"
+    closing = db.session.scalar(
+        select(AuditEvent.seq).where(AuditEvent.action == "election-closed")
+    )
+    tamper("DELETE FROM audit_event WHERE seq >= :seq", seq=closing)
+    moved = "(SELECT hash FROM audit_event WHERE seq = :seq)"
+    tamper(f"UPDATE audit_head SET seq = :seq, hash = {moved}", seq=closing - 1)
+    tamper(
+        f"UPDATE election SET published_head_seq = :seq, published_head_hash = {moved}",
+        seq=closing - 1,
+    )
+    code, output = audit_verify(runner)
+    assert code == 1
+    assert f"entry {closing - 1} is not this election's publication entry" in output
+    assert "seal-recorded: the audit log holds no record of it" in output
+    db.session.commit()
+    result = runner.invoke(args=["audit", "verify", "--expected-head", paper])
+    assert result.exit_code == 1
+    assert "the log ends before entry" in verdict_line(result.output)
+
+
+def test_a_malformed_expected_head_is_refused(app, runner):
+    result = runner.invoke(args=["audit", "verify", "--expected-head", "twelve"])
+    assert result.exit_code == 2
+    assert "SEQ:HASH" in result.output
+
+
 def _shift_up_from(seq: int) -> None:
     """Renumber every entry from ``seq`` on one up, making room for an insertion."""
     tamper("UPDATE audit_event SET seq = seq + 100000 WHERE seq >= :seq", seq=seq)

@@ -15,13 +15,14 @@ import pytest
 from sqlalchemy import select
 
 from elections.audit.operations import verify_database
+from elections.domain.counting import lot_order
 from elections.domain.lifecycle import Phase
 from elections.domain.verification import CheckKind, Status
 from elections.extensions import db
 from elections.models import Election, Lot, PublishedResult
 from elections.operations import lifecycle as phases
 from elections.operations.results import ResultsReason, ResultsRefused, draw_lot, record_room_lot
-from elections.tally import lot_order, tally_position
+from elections.tally import tally_position
 from tests.conftest import post_form
 from tests.test_results_factories import entries, poll_with
 
@@ -233,13 +234,19 @@ def test_a_position_without_valid_ballots_publishes_with_nobody_elected(app, sta
     assert db.session.get(PublishedResult, poll.position().id).result["elected"] == []
 
 
-def test_the_auditors_recount_with_the_lot_agrees_with_the_publication(app, staff_client):
+@pytest.mark.parametrize("drawn", ["by the app", "in the room"])
+def test_the_auditors_recount_with_the_lot_agrees_with_the_publication(app, staff_client, drawn):
     poll = poll_with(TIED)
     browser, _user = staff_client("committee")
-    post_form(browser, lot_url(poll, "/draw"))
+    if drawn == "by the app":
+        post_form(browser, lot_url(poll, "/draw"))
+    else:
+        ids = poll.ids()
+        post_form(browser, lot_url(poll), {"place_1": ids["Дана"], "place_2": ids["Әли"]})
     poll.publish()
     report = verify_database(db.session.get(Election, poll.id))
     verdicts = {check.kind: check.status for check in report.checks}
     assert report.ok
+    assert verdicts[CheckKind.lots] == Status.ok
     assert verdicts[CheckKind.recount] == Status.ok
     assert verdicts[CheckKind.result_recorded] == Status.ok

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -376,3 +377,110 @@ def test_the_manifest_cannot_point_outside_the_bundle(bundle, capsys):
     status, output = run_verifier(target, capsys=capsys)
     assert status == 1
     assert "'ballots' must be 'ballots/position-" in output
+
+
+def edit_manifest(target: Path, change) -> None:
+    """Apply ``change`` to the bundle's manifest, as whoever edits the file would."""
+    path = target / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    change(manifest)
+    path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+
+
+def test_a_manifest_claiming_an_earlier_phase_still_gets_the_recount(bundle, capsys):
+    target, election = bundle
+    president = position_titled(election, "President")
+    path = target / verify.result_file(president.id)
+    result = json.loads(path.read_text(encoding="utf-8"))
+    result["elected"] = [next(c for c in result["candidates"] if c not in result["elected"])]
+    path.write_text(json.dumps(result), encoding="utf-8")
+    edit_manifest(target, lambda m: m["election"].update(phase="closed"))
+    status, output = run_verifier(target, capsys=capsys)
+    assert status == 1
+    assert f"FAIL position {president.id} recount" in output
+
+
+def test_a_phase_no_sealed_election_has_is_refused(bundle, capsys):
+    target, _election = bundle
+    edit_manifest(target, lambda m: m["election"].update(phase="open"))
+    status, output = run_verifier(target, capsys=capsys)
+    assert status == 1
+    assert "phase 'open' is not one a sealed election can be in" in verdict(output)
+
+
+def test_a_position_dropped_from_the_manifest_is_named(bundle, capsys):
+    target, election = bundle
+    council = position_titled(election, "Council")
+    edit_manifest(
+        target,
+        lambda m: m["election"].update(
+            positions=[p for p in m["election"]["positions"] if p["id"] != council.id]
+        ),
+    )
+    status, output = run_verifier(target, capsys=capsys)
+    assert status == 1
+    assert (
+        f"FAIL position {council.id} seal-recorded: the audit log sealed this position's box"
+        in output
+    )
+
+
+def cut_log(target: Path, keep: int) -> None:
+    """Keep the first ``keep`` entries of the bundle's log, and name the last kept its head."""
+    path = target / "audit_log.jsonl"
+    lines = read_lines(path)[:keep]
+    write_lines(path, lines)
+    last = json.loads(lines[-1])
+    edit_manifest(
+        target, lambda m: m["audit_log"].update(head={"seq": last["seq"], "hash": last["hash"]})
+    )
+
+
+def test_the_paper_head_shows_a_log_cut_short(bundle, capsys):
+    target, election = bundle
+    paper = f"{election.published_head_seq}:{election.published_head_hash}"
+    status, output = run_verifier(target, "--expected-head", paper, capsys=capsys)
+    assert status == 0, output
+    cut_log(target, election.published_head_seq - 3)
+    edit_manifest(target, lambda m: m["election"].update(phase="closed", published_head=None))
+    status, output = run_verifier(target, "--expected-head", paper, capsys=capsys)
+    assert status == 1
+    kept = election.published_head_seq - 3
+    assert f"FAIL audit log chain: the log ends before entry {kept + 1}" in output
+
+
+def test_a_malformed_paper_head_is_a_usage_error(bundle, capsys):
+    target, _election = bundle
+    with pytest.raises(SystemExit) as exited:
+        verify.main([str(target), "--expected-head", "12 abc"])
+    assert exited.value.code == 2
+    assert "SEQ:HASH" in capsys.readouterr().err
+
+
+def test_a_damaged_zip_is_reported_not_a_crash(bundle, capsys, tmp_path):
+    target, _election = bundle
+    archive = Path(shutil.make_archive(str(tmp_path / "copy"), "zip", root_dir=target))
+    data = bytearray(archive.read_bytes())
+    with zipfile.ZipFile(archive) as opened:
+        info = opened.getinfo("audit_log.jsonl")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start : start + 16] = bytes(16)  # the compressed log, overwritten
+    archive.write_bytes(bytes(data))
+    status, output = run_verifier(archive, capsys=capsys)
+    assert status == 1
+    assert "audit_log.jsonl: cannot be extracted from the .zip file" in verdict(output)
+
+
+def test_json_nested_absurdly_deep_is_refused_by_name(bundle, capsys):
+    target, election = bundle
+    president = position_titled(election, "President")
+    path = target / verify.result_file(president.id)
+    result = json.loads(path.read_text(encoding="utf-8"))
+    deep: object = []
+    for _ in range(900):
+        deep = [deep]
+    result["trace"] = deep
+    path.write_text(json.dumps(result), encoding="utf-8")
+    status, output = run_verifier(target, capsys=capsys)
+    assert status == 1
+    assert f"{verify.result_file(president.id)}: nested more than 64 levels deep" in output

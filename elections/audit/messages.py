@@ -16,6 +16,7 @@ CHECK_NAMES = {
     CheckKind.seal: _l("Seal of the ballot box"),
     CheckKind.seal_recorded: _l("Seal recorded in the log"),
     CheckKind.tracking_codes: _l("Tracking codes"),
+    CheckKind.lots: _l("Lots"),
     CheckKind.recount: _l("Recount"),
     CheckKind.result_recorded: _l("Result recorded in the log"),
 }
@@ -51,7 +52,18 @@ PROBLEMS = {
     "result-differs": _l("The recount differs from the published result in: %(field)s."),
     "recorded-result-differs": _l("The result differs from the one the audit log recorded."),
     "nothing-to-count": _l("Nobody stood here, so there is nothing to count."),
-    "not-recorded": _l("Not recorded in the audit log, so not checked."),
+    "not-recorded": _l("The audit log holds no record of it."),
+    "head-not-publication": _l(
+        "Entry %(head_seq)s, the head published with the results, is not this election's"
+        " publication entry."
+    ),
+    "position-missing": _l(
+        "The audit log sealed this position's ballot box, but the records no longer hold it."
+    ),
+    "lot-not-seeded-order": _l("A lot's order is not the one its seed %(seed)s gives."),
+    "lots-differ": _l(
+        "Lots in the records: %(lots)s; lots the audit log recorded: %(recorded)s. They differ."
+    ),
     "chain-broken": _l("Not checked, because the chain is broken."),
 }
 
@@ -83,6 +95,7 @@ CONFIRMED = {
     CheckKind.seal: _l("Ballots matching the seal: %(ballots)s."),
     CheckKind.seal_recorded: _l("The seal is the one recorded in the log at closing."),
     CheckKind.tracking_codes: _l("Tracking codes: %(codes)s, each different."),
+    CheckKind.lots: _l("Lots: %(lots)s, each as the audit log recorded it."),
     CheckKind.recount: _l("Counting the ballots again gives the published result."),
     CheckKind.result_recorded: _l("The result is the one recorded in the log at publication."),
 }

@@ -60,13 +60,24 @@ def _start_snapshot() -> None:
         db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
-def verify_database(election: Election | None = None) -> Report:
-    """Check the chain, its head row and every closed election (or one), writing nothing."""
+def verify_database(
+    election: Election | None = None, expected_head: ChainHead | None = None
+) -> Report:
+    """Check the chain, its head row and every closed election (or one), writing nothing.
+
+    ``expected_head`` is a head kept outside the database (the paper protocol's).
+    """
     _start_snapshot()
     try:
         elections = [election] if election is not None else exportable_elections()
         records = [election_record(e) for e in elections]
-        return verify(audit_entries(), records, key=hmac_key(), log_head=head_row())
+        return verify(
+            audit_entries(),
+            records,
+            key=hmac_key(),
+            log_head=head_row(),
+            expected_head=expected_head,
+        )
     finally:
         db.session.commit()
 
@@ -112,9 +123,11 @@ def _record_last(actor: Actor, action: str, **fields: Any) -> bool:
     return True
 
 
-def run_verification(actor: Actor, election: Election | None = None) -> Verification:
+def run_verification(
+    actor: Actor, election: Election | None = None, expected_head: ChainHead | None = None
+) -> Verification:
     """Verify everything (or one election) and log that it was done and what it found."""
-    report = verify_database(election)
+    report = verify_database(election, expected_head)
     recorded = _record_last(
         actor,
         "audit-verified",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from argparse import ArgumentTypeError
 from pathlib import Path
 
 import click
@@ -15,6 +16,7 @@ from elections.export_bundle import DirectoryWriter
 from elections.extensions import db
 from elections.models import Election
 from elections.refusals import explain
+from elections.verify import head_argument
 
 
 @click.group()
@@ -34,11 +36,20 @@ def _election(election_id: int | None) -> Election | None:
 
 @audit.command("verify")
 @click.option("--election", "election_id", type=int, help="Check only this closed election.")
+@click.option(
+    "--expected-head",
+    metavar="SEQ:HASH",
+    help="The log's head kept outside the database (the paper protocol's entry and hash).",
+)
 @with_appcontext
-def verify_command(election_id: int | None) -> None:
+def verify_command(election_id: int | None, expected_head: str | None) -> None:
     """Check the chain, its head and every closed election; exit 1 naming the first failure."""
     try:
-        verification = operations.run_verification(cli_actor(), _election(election_id))
+        paper = None if expected_head is None else head_argument(expected_head)
+    except ArgumentTypeError as error:
+        raise click.BadParameter(str(error), param_hint="--expected-head") from None
+    try:
+        verification = operations.run_verification(cli_actor(), _election(election_id), paper)
     except DomainError as error:
         raise click.ClickException(explain(error)) from None
     report = verification.report

@@ -37,6 +37,8 @@ class Phase(StrEnum):
 
 
 _ORDER = tuple(Phase)
+AFTER_CLOSING = frozenset({Phase.closed, Phase.appeals, Phase.published})
+"""The phases whose ballot boxes are sealed: what may be exported and verified."""
 _ALWAYS_USED = frozenset({Phase.draft, Phase.open, Phase.closed, Phase.published})
 _ALREADY = {Phase.open: LifecycleReason.already_open, Phase.closed: LifecycleReason.already_closed}
 _OFFICIALS = frozenset({Role.committee, Role.auditor, Role.admin, Role.observer})

@@ -12,22 +12,30 @@ The checks, in the order they are reported:
 2. ``log-head``: the head recorded beside the log (the head row in the database, the
    manifest in an export) is the chain's last entry, so no newest entry was cut off or
    slipped in after it.
-3. ``published-head``, per published election: the head published with the results is an
-   entry of the chain, so history was not rewritten or cut short after publication.
+3. ``published-head``, per published election: the head published with the results is
+   the election's own ``election-published`` entry in the chain, so history was not
+   rewritten or cut short after publication. An election counts as published when its
+   phase says so or when the log recorded its publication, so a record claiming an
+   earlier phase cannot skip the checks of a published one.
 4. Per position: ``participation`` (as many students took part as there are ballots),
    ``seal`` (the ballots still match the seal's count and digest), ``seal-recorded`` (the
    seal is the one the audit log recorded at closing), ``tracking-codes`` (well formed,
    none twice), and once published ``recount`` (counting the ballots again gives the
    published result) and ``result-recorded`` (the result is the one the log recorded at
-   publication).
+   publication). A position the log sealed but the records no longer hold fails
+   ``seal-recorded`` too. Where lots were drawn, ``lots``: each is the one the log
+   recorded (``lot-recorded``), and a seeded one orders its candidates as its seed does.
 
 The two ``-recorded`` checks tie the ballot boxes and results to the chain, and so to the
 published head: without them whoever rewrites ballots, seal and result together is caught
 only by students looking up their tracking codes. ``seal-recorded`` reads the election's
 ``ballot-box-sealed`` entry (``details.positions``: ``position_id``, ``ballots``,
 ``digest``), ``result-recorded`` its ``election-published`` entry (``details.results``:
-``position_id``, ``digest``; see ``results_detail``). Each is reported as skipped when
-the log holds no such record.
+``position_id``, ``digest``; see ``results_detail``). Every close records the seals and
+every publication the results, so a missing record fails: cutting the newest entries off
+the log (and moving the heads back) would otherwise silence both checks. Only a head
+kept outside the database, such as the one printed on the paper protocol, shows that the
+newest entries are all there; ``expected_head`` checks the log against it.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -48,6 +57,8 @@ from elections.domain.errors import BallotInvalid
 
 SEALED = ("ballot-box-sealed", "positions")
 PUBLISHED = ("election-published", "results")
+LOT_RECORDED = "lot-recorded"
+ROOM_LOT = "in-room"
 _TRACKING_CODE = re.compile(f"[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}-[{ALPHABET}]{{2}}")
 
 
@@ -62,6 +73,7 @@ class CheckKind(StrEnum):
     seal = "seal"
     seal_recorded = "seal-recorded"
     tracking_codes = "tracking-codes"
+    lots = "lots"
     recount = "recount"
     result_recorded = "result-recorded"
 
@@ -94,9 +106,13 @@ class Problem(StrEnum):
     candidates_differ = "candidates-differ"
     result_differs = "result-differs"
     recorded_result_differs = "recorded-result-differs"
+    not_recorded = "not-recorded"
+    head_not_publication = "head-not-publication"
+    position_missing = "position-missing"
+    lot_not_seeded_order = "lot-not-seeded-order"
+    lots_differ = "lots-differ"
     # Why a check was skipped.
     nothing_to_count = "nothing-to-count"
-    not_recorded = "not-recorded"
     chain_broken = "chain-broken"
 
 
@@ -237,12 +253,14 @@ def verify(
     key: bytes | None = None,
     keyed: bool = False,
     log_head: ChainHead | None = None,
+    expected_head: ChainHead | None = None,
 ) -> Report:
     """Run every check over the log (in seq order, read once) and the elections' records.
 
     ``key`` is the chain's HMAC key; ``keyed`` says the log was written under one, so
     without the key its hashes cannot be checked and the chain check fails, naming why.
-    ``log_head`` is the head recorded beside the log.
+    ``log_head`` is the head recorded beside the log; ``expected_head`` one kept outside
+    it (on paper): the log must reach it, hash for hash, or the chain check fails.
     """
     watch = _Watch(elections)
     if keyed and key is None:
@@ -250,7 +268,7 @@ def verify(
             pass
         chain, head = Check(CheckKind.chain, Status.failed, Problem.key_required), None
     else:
-        verdict = verify_chain(watch.stream(entries), key=key)
+        verdict = verify_chain(watch.stream(entries), key=key, expected_head=expected_head)
         chain, head = _chain_check(verdict.problem, verdict.seq, verdict.head), verdict.head
     checks = [chain]
     if log_head is not None:
@@ -269,28 +287,36 @@ def unreadable(where: str, reason: str) -> Report:
 class _Watch:
     """Counts the entries as the chain check streams them, keeping what later checks need.
 
-    That is the hash of each entry a published head points at, and the newest seal and
-    result records of each election, so the log is read only once.
+    That is each entry a published head points at, and the newest seal and result
+    records of each election, so the log is read only once.
     """
 
     def __init__(self, elections: Sequence[ElectionRecord]) -> None:
         self.count = 0
         self.elections = frozenset(e.id for e in elections)
         self.head_seqs = frozenset(e.published_head.seq for e in elections if e.published_head)
-        self.hashes: dict[int, str] = {}
+        self.heads: dict[int, AuditEntry] = {}
         self.recorded: dict[tuple[int, str], object] = {}
+        self.lots: dict[tuple[int, object], list[str]] = {}
 
     def stream(self, entries: Iterable[AuditEntry]) -> Iterator[AuditEntry]:
         """Pass the entries through, noting what the election checks will ask about."""
         for entry in entries:
             self.count += 1
             if entry.seq in self.head_seqs:
-                self.hashes[entry.seq] = entry.hash
+                self.heads[entry.seq] = entry
             if entry.election_id in self.elections:
                 for action, name in (SEALED, PUBLISHED):
-                    if entry.action == action and name in entry.details:
-                        self.recorded[(entry.election_id, action)] = entry.details[name]
+                    if entry.action == action:
+                        self.recorded[(entry.election_id, action)] = entry.details.get(name)
+                if entry.action == LOT_RECORDED:
+                    where = (entry.election_id, entry.details.get("position_id"))
+                    self.lots.setdefault(where, []).append(_recorded_lot(entry.details))
             yield entry
+
+    def published(self, election: ElectionRecord) -> bool:
+        """Whether the election is published by its record or by the log's."""
+        return election.published or (election.id, PUBLISHED[0]) in self.recorded
 
     def recorded_items(self, election_id: int, action: str) -> dict[int, Mapping] | None:
         """Position id → what the election's entry of ``action`` recorded, or None if none."""
@@ -304,6 +330,22 @@ class _Watch:
             for item in items
             if isinstance(item, Mapping) and type(item.get("position_id")) is int
         }
+
+
+def _lot_key(tied: object, order: object, seed: object) -> str:
+    """A lot as compared: tied ids sorted, the order drawn, the seed (None: drawn in the room)."""
+    return json.dumps([tied, order, seed])
+
+
+def _stored_lot(lot: LotRecord) -> str:
+    """How a stored lot compares with the log's records."""
+    return _lot_key(sorted(lot.tied), list(lot.drawn_order), lot.seed)
+
+
+def _recorded_lot(details: Mapping[str, object]) -> str:
+    """How a ``lot-recorded`` entry compares (its seed field reads "drawn in the room" then)."""
+    seed = None if details.get("drawn") == ROOM_LOT else details.get("seed")
+    return _lot_key(details.get("tied"), details.get("order"), seed)
 
 
 def _chain_check(problem: ChainProblem | None, seq: int | None, head: ChainHead | None) -> Check:
@@ -327,8 +369,9 @@ def _log_head_check(expected: ChainHead, found: ChainHead | None, broken: bool) 
 
 
 def _election_checks(election: ElectionRecord, watch: _Watch, broken: bool) -> Iterator[Check]:
-    """The published head, then every position's checks, in ballot order."""
-    if election.published:
+    """The published head, then every position's checks, in ballot order, then lost boxes."""
+    published = watch.published(election)
+    if published:
         yield _published_head_check(election, watch, broken)
     for position in election.positions:
         checks = _PositionChecks(election, position, watch, broken)
@@ -336,13 +379,31 @@ def _election_checks(election: ElectionRecord, watch: _Watch, broken: bool) -> I
         yield checks.seal()
         yield checks.seal_recorded()
         yield checks.tracking_codes()
-        if election.published:
+        if position.lots or (election.id, position.id) in watch.lots:
+            yield checks.lots()
+        if published:
             yield checks.recount()
             yield checks.result_recorded()
+    if not broken:
+        yield from _missing_positions(election, watch)
+
+
+def _missing_positions(election: ElectionRecord, watch: _Watch) -> Iterator[Check]:
+    """A failed check for each position whose box the log sealed but the records lack."""
+    sealed = watch.recorded_items(election.id, SEALED[0]) or {}
+    held = {position.id for position in election.positions}
+    for position_id in sorted(set(sealed) - held):
+        yield Check(
+            CheckKind.seal_recorded,
+            Status.failed,
+            Problem.position_missing,
+            election_id=election.id,
+            position_id=position_id,
+        )
 
 
 def _published_head_check(election: ElectionRecord, watch: _Watch, broken: bool) -> Check:
-    """The head published with the results must be an entry of the chain, hash for hash."""
+    """The head published with the results must be the election's publication entry."""
     head = election.published_head
     where = {"election_id": election.id}
     if head is None:
@@ -352,11 +413,13 @@ def _published_head_check(election: ElectionRecord, watch: _Watch, broken: bool)
         return Check(
             CheckKind.published_head, Status.skipped, Problem.chain_broken, **where, detail=detail
         )
-    found = watch.hashes.get(head.seq)
+    found = watch.heads.get(head.seq)
     if found is None:
-        problem = ChainProblem.truncated
-    elif found != head.hash:
+        problem: ChainProblem | Problem = ChainProblem.truncated
+    elif found.hash != head.hash:
         problem = ChainProblem.head_mismatch
+    elif found.action != PUBLISHED[0] or found.election_id != election.id:
+        problem = Problem.head_not_publication
     else:
         return Check(CheckKind.published_head, Status.ok, seq=head.seq, **where, detail=detail)
     return Check(
@@ -429,7 +492,7 @@ class _PositionChecks:
             return self._skipped(CheckKind.seal_recorded, Problem.chain_broken)
         recorded = self.watch.recorded_items(self.election.id, SEALED[0])
         if recorded is None:
-            return self._skipped(CheckKind.seal_recorded, Problem.not_recorded)
+            return self._check(CheckKind.seal_recorded, Problem.not_recorded)
         item, seal = recorded.get(self.position.id), self.position.seal
         found = None if seal is None else (seal.ballot_count, seal.digest)
         if item is None or (item.get("ballots"), item.get("digest")) != found:
@@ -451,6 +514,22 @@ class _PositionChecks:
                 )
             seen.add(code)
         return self._check(CheckKind.tracking_codes, codes=len(seen))
+
+    def lots(self) -> Check:
+        """The lots are the ones the log recorded, and each seeded one follows its seed."""
+        if self.broken:
+            return self._skipped(CheckKind.lots, Problem.chain_broken)
+        for lot in self.position.lots:
+            seeded = None if lot.seed is None else counting.lot_order(lot.seed, lot.tied)
+            if seeded is not None and seeded != tuple(lot.drawn_order):
+                return self._check(CheckKind.lots, Problem.lot_not_seeded_order, seed=lot.seed)
+        recorded = self.watch.lots.get((self.election.id, self.position.id), [])
+        held = [_stored_lot(lot) for lot in self.position.lots]
+        if Counter(held) != Counter(recorded):
+            return self._check(
+                CheckKind.lots, Problem.lots_differ, lots=len(held), recorded=len(recorded)
+            )
+        return self._check(CheckKind.lots, lots=len(held))
 
     def recount(self) -> Check:
         """Counting the ballots again, with the lots drawn, gives the published result."""
@@ -493,8 +572,10 @@ class _PositionChecks:
             return self._skipped(CheckKind.result_recorded, Problem.chain_broken)
         recorded = self.watch.recorded_items(self.election.id, PUBLISHED[0])
         if recorded is None:
-            return self._skipped(CheckKind.result_recorded, Problem.not_recorded)
+            return self._check(CheckKind.result_recorded, Problem.not_recorded)
         item, result = recorded.get(self.position.id), self.position.result
+        if item is None and result is None:  # nobody stood: nothing published, nothing recorded
+            return self._check(CheckKind.result_recorded)
         found = None if result is None else result_digest(result)
         if item is None or item.get("digest") != found:
             return self._check(CheckKind.result_recorded, Problem.recorded_result_differs)
@@ -541,7 +622,11 @@ SENTENCES: dict[str, str] = {
     "result-differs": "the recount differs from the published result in '{field}'",
     "recorded-result-differs": "the result differs from the one the audit log recorded",
     "nothing-to-count": "nobody stood, so there is nothing to count",
-    "not-recorded": "not recorded in the audit log",
+    "not-recorded": "the audit log holds no record of it",
+    "head-not-publication": "entry {head_seq} is not this election's publication entry",
+    "position-missing": "the audit log sealed this position's box, but the records lack it",
+    "lot-not-seeded-order": "a lot's order is not the one its seed {seed} gives",
+    "lots-differ": "lots in the records: {lots}, in the audit log: {recorded}; they differ",
     "chain-broken": "not checked: the chain is broken",
 }
 CONFIRMED_SENTENCES: dict[CheckKind, str] = {
@@ -552,6 +637,7 @@ CONFIRMED_SENTENCES: dict[CheckKind, str] = {
     CheckKind.seal: "{ballots} ballots match the seal {digest}",
     CheckKind.seal_recorded: "the seal is the one recorded in the audit log",
     CheckKind.tracking_codes: "{codes} distinct tracking codes",
+    CheckKind.lots: "lots: {lots}, each as the audit log recorded it",
     CheckKind.recount: "the recount gives the published result (elected: {elected})",
     CheckKind.result_recorded: "the result is the one recorded in the audit log",
 }

@@ -2,7 +2,7 @@
 
 Ties are never broken silently. When a count stops for a lot, the committee either records
 the order drawn in the room or has the app draw one from a fresh random seed
-(``tally.lot_order`` documents how anyone re-derives it); either way the lot is stored and
+(``domain.counting.lot_order`` documents how anyone re-derives it); either way the lot is stored and
 logged, and the next count uses it. Lots are taken only between closing and publication,
 and publication refuses while any position still needs one.
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from elections.domain.counting import result_to_dict
+from elections.domain.counting import lot_order, result_to_dict
 from elections.domain.errors import DomainError
 from elections.domain.lifecycle import Phase
 from elections.domain.verification import results_detail
@@ -35,7 +35,6 @@ from elections.operations.audit_log import Actor, record
 from elections.operations.elections import get_position, lock_election
 from elections.tally import (
     LOT_PHASES,
-    lot_order,
     paper_candidates,
     runoff_seats,
     tally_position,

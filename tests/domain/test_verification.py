@@ -96,6 +96,17 @@ def seal_entry_details(positions: list[PositionRecord]) -> dict:
     }
 
 
+def lot_entry_details(pid: int, lot: LotRecord) -> dict:
+    """What ``operations.results`` records as ``lot-recorded``."""
+    return {
+        "position_id": pid,
+        "tied": sorted(lot.tied),
+        "order": list(lot.drawn_order),
+        "drawn": "by-app" if lot.seed else "in-room",
+        "seed": lot.seed or "drawn in the room",
+    }
+
+
 def log_of(actions: list[tuple[str, int | None, dict]], key: bytes | None = None) -> list:
     """A valid chain of entries, one per (action, election_id, details)."""
     entries, prev = [], None
@@ -114,16 +125,17 @@ def log_of(actions: list[tuple[str, int | None, dict]], key: bytes | None = None
     return entries
 
 
-def scenario(
-    *, key: bytes | None = None, record_results: bool = False
-) -> tuple[list, ElectionRecord]:
+def scenario(*, key: bytes | None = None) -> tuple[list, ElectionRecord]:
     """A published election of two positions and the log that ran it."""
     single = position(SINGLE, "single", (1, 2, 3), [(1,), (1,), (2,), (), (3,), (1,)])
     ranked = position(RANKED, "ranked", (4, 5, 6), [(4, 5), (5, 4), (6, 4), (4,), (5, 6, 4)])
-    positions = [single, ranked]
-    published_details = {"to": "published"}
-    if record_results:
-        published_details |= results_detail([(p.id, p.result) for p in positions])
+    return published_with([single, ranked], key=key)
+
+
+def published_with(
+    positions: list[PositionRecord], key: bytes | None = None
+) -> tuple[list, ElectionRecord]:
+    """A published election of these positions and the log that ran it, as the app writes it."""
     entries = log_of(
         [
             ("sign-in", None, {}),
@@ -131,7 +143,17 @@ def scenario(
             *[("voted", ELECTION, {}) for _ in range(6)],
             ("election-closed", ELECTION, {}),
             ("ballot-box-sealed", ELECTION, seal_entry_details(positions)),
-            ("election-published", ELECTION, published_details),
+            *[
+                ("lot-recorded", ELECTION, lot_entry_details(p.id, lot))
+                for p in positions
+                for lot in p.lots
+            ],
+            (
+                "election-published",
+                ELECTION,
+                {"to": "published"}
+                | results_detail([(p.id, p.result) for p in positions if p.result is not None]),
+            ),
         ],
         key=key,
     )
@@ -170,14 +192,14 @@ def test_an_honest_election_passes_every_check():
             CheckKind.recount,
         ):
             assert verdict(report, kind, pid).status == Status.ok
-        assert verdict(report, CheckKind.result_recorded, pid).problem == Problem.not_recorded
+        assert verdict(report, CheckKind.result_recorded, pid).status == Status.ok
     line = describe(report.chain, report)
     assert line.startswith(f"OK   audit log chain: chain intact: {len(entries)} entries, head")
     assert entries[-1].hash in line
 
 
 def test_recorded_results_are_checked_against_the_published_ones():
-    entries, election = scenario(record_results=True)
+    entries, election = scenario()
     report = verify(entries, [election])
     assert verdict(report, CheckKind.result_recorded, SINGLE).status == Status.ok
     changed = dict(election.positions[0].result, elected=[2])
@@ -392,9 +414,7 @@ def test_the_recount_uses_the_lots_drawn():
     lot = LotRecord((1, 2), (2, 1), seed=None)
     with_lot = position(SINGLE, "single", (1, 2), tied, lots=(lot,))
     assert with_lot.result["elected"] == [2]
-    entries = log_of([("election-closed", ELECTION, {})])
-    head = ChainHead(entries[-1].seq, entries[-1].hash)
-    election = ElectionRecord(ELECTION, "Tie", "published", (with_lot,), head)
+    entries, election = published_with([with_lot])
     assert verify(entries, [election]).ok
     no_lot = replace_position(election, SINGLE, lots=())
     check = verdict(verify(entries, [no_lot]), CheckKind.recount, SINGLE)
@@ -416,6 +436,7 @@ def test_a_ballot_for_an_unknown_candidate_is_reported_as_uncountable():
 
 def test_a_closed_election_is_checked_without_a_recount():
     entries, election = scenario()
+    entries = entries[:-1]  # the log has not recorded a publication yet
     closed = dataclasses.replace(
         election,
         phase="closed",
@@ -456,3 +477,122 @@ def test_a_position_nobody_stood_for_has_nothing_to_recount():
     assert verdict(report, CheckKind.recount, 99).problem == Problem.nothing_to_count
     assert verdict(report, CheckKind.seal, 99).status == Status.ok
     assert verdict(report, CheckKind.seal_recorded, 99).problem == Problem.recorded_seal_differs
+    # Had it been on the ballot when the box was sealed, nothing would be amiss: no result
+    # was published for it and none recorded.
+    entries, honest = published_with(list(with_empty.positions))
+    report = verify(entries, [honest])
+    assert report.ok
+    assert verdict(report, CheckKind.result_recorded, 99).status == Status.ok
+
+
+# Someone with write access to the database, but not the chain's key, cuts the log back.
+
+
+def cut_back_before_closing(entries: list, election: ElectionRecord) -> tuple[list, ElectionRecord]:
+    """The log without its closing entries, the published head moved to the new last one."""
+    closing = next(i for i, e in enumerate(entries) if e.action == "election-closed")
+    kept = entries[:closing]
+    return kept, dataclasses.replace(
+        election, published_head=ChainHead(kept[-1].seq, kept[-1].hash)
+    )
+
+
+def test_a_log_cut_back_before_closing_fails_the_checks_it_would_have_silenced():
+    entries, election = scenario(key=KEY)
+    kept, rewound = cut_back_before_closing(entries, election)
+    report = verify(kept, [rewound], key=KEY, log_head=ChainHead(kept[-1].seq, kept[-1].hash))
+    assert report.chain.status == Status.ok  # every remaining entry is genuine
+    head = verdict(report, CheckKind.published_head)
+    assert head.problem == Problem.head_not_publication
+    for pid in (SINGLE, RANKED):
+        assert verdict(report, CheckKind.seal_recorded, pid).problem == Problem.not_recorded
+        assert verdict(report, CheckKind.result_recorded, pid).problem == Problem.not_recorded
+    assert "not this election's publication entry" in describe(head)
+
+
+def test_the_head_on_paper_shows_the_newest_entries_are_gone():
+    entries, election = scenario(key=KEY)
+    paper = ChainHead(entries[-1].seq, entries[-1].hash)
+    kept, rewound = cut_back_before_closing(entries, election)
+    report = verify(kept, [rewound], key=KEY, expected_head=paper)
+    assert (report.chain.problem, report.chain.seq) == (ChainProblem.truncated, len(kept) + 1)
+    assert verify(entries, [election], key=KEY, expected_head=paper).ok
+
+
+def test_the_head_must_be_this_elections_publication_not_anothers():
+    entries, election = scenario()
+    other = dataclasses.replace(election, id=ELECTION + 1, published_head=election.published_head)
+    check = verdict(verify(entries, [other]), CheckKind.published_head)
+    assert check.problem == Problem.head_not_publication
+
+
+def test_a_record_claiming_closed_cannot_skip_the_checks_of_a_published_election():
+    entries, election = scenario()
+    single = election.positions[0]
+    changed = dict(single.result, elected=[2])
+    claimed = dataclasses.replace(
+        replace_position(election, SINGLE, result=changed), phase="closed", published_head=None
+    )
+    report = verify(entries, [claimed])
+    assert verdict(report, CheckKind.published_head).problem == Problem.no_published_head
+    assert verdict(report, CheckKind.recount, SINGLE).problem == Problem.result_differs
+
+
+def test_a_position_whose_box_was_sealed_cannot_vanish_from_the_records():
+    entries, election = scenario()
+    without_ranked = dataclasses.replace(election, positions=election.positions[:1])
+    report = verify(entries, [without_ranked])
+    assert not report.ok
+    check = report.first_failure
+    assert (check.kind, check.problem, check.position_id) == (
+        CheckKind.seal_recorded,
+        Problem.position_missing,
+        RANKED,
+    )
+
+
+# Lots: the committee's draw decides tied seats, so the records must hold the draw the log saw.
+
+
+def tied_position(lot: LotRecord) -> PositionRecord:
+    """A single seat tied between candidates 1 and 2, settled by ``lot``."""
+    return position(SINGLE, "single", (1, 2), [(1,), (2,), (1,), (2,)], lots=(lot,))
+
+
+SEED = "00" * 16
+
+
+def test_a_seeded_lot_as_its_seed_orders_it_passes():
+    lot = LotRecord((1, 2), counting.lot_order(SEED, (1, 2)), seed=SEED)
+    entries, election = published_with([tied_position(lot)])
+    report = verify(entries, [election])
+    assert report.ok
+    assert verdict(report, CheckKind.lots, SINGLE).detail == {"lots": 1}
+
+
+def test_a_lot_the_records_hold_in_another_order_than_the_log_is_caught():
+    drawn = LotRecord((1, 2), (1, 2), seed=None)  # drawn in the room: 1 favoured
+    entries, _election = published_with([tied_position(drawn)])
+    swapped = LotRecord((1, 2), (2, 1), seed=None)
+    # The records were changed to match: the swapped lot, and the result it gives.
+    _entries, forged = published_with([tied_position(swapped)])
+    report = verify(entries, [forged])
+    check = verdict(report, CheckKind.lots, SINGLE)
+    assert (check.problem, check.detail) == (Problem.lots_differ, {"lots": 1, "recorded": 1})
+    assert verdict(report, CheckKind.recount, SINGLE).status == Status.ok
+
+
+def test_a_lot_removed_from_the_records_is_caught():
+    entries, election = published_with([tied_position(LotRecord((1, 2), (2, 1)))])
+    report = verify(entries, [replace_position(election, SINGLE, lots=())])
+    check = verdict(report, CheckKind.lots, SINGLE)
+    assert (check.problem, check.detail) == (Problem.lots_differ, {"lots": 0, "recorded": 1})
+
+
+def test_a_seeded_lot_whose_order_is_not_its_seeds_is_caught():
+    against = tuple(reversed(counting.lot_order(SEED, (1, 2))))
+    lot = LotRecord((1, 2), against, seed=SEED)
+    entries, election = published_with([tied_position(lot)])
+    check = verdict(verify(entries, [election]), CheckKind.lots, SINGLE)
+    assert check.problem == Problem.lot_not_seeded_order
+    assert SEED in describe(check)

@@ -33,7 +33,7 @@ from .errors import (
     LotProblem,
 )
 from .export import result_to_dict
-from .lots import check_lots
+from .lots import check_lots, lot_order
 from .model import (
     NO,
     YES,
@@ -67,6 +67,7 @@ __all__ = [
     "TallyResult",
     "TraceStep",
     "count",
+    "lot_order",
     "result_to_dict",
 ]
 

@@ -1,6 +1,7 @@
-"""The committee's lots: checking them, and finding the one that settles a tie."""
+"""The committee's lots: checking them, finding the one that settles a tie, seeded orders."""
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Iterable, Sequence
 
 from .errors import InvalidLot, LotProblem
 
@@ -31,3 +32,21 @@ def find_lot(tied: Sequence[int], lots: Sequence[tuple[int, ...]]) -> tuple[int,
         if group <= set(lot):
             return tuple(candidate for candidate in lot if candidate in group)
     return None
+
+
+def lot_order(seed: str, tied: Iterable[int]) -> tuple[int, ...]:
+    """The order a seeded lot gives tied candidates, favoured first.
+
+    Each candidate id is ranked by the SHA-256 hex digest of the UTF-8 text "<seed>:<id>"
+    (the id in decimal), smallest digest first. In Python::
+
+        sorted(tied, key=lambda i: hashlib.sha256(f"{seed}:{i}".encode()).hexdigest())
+
+    so anyone holding the published seed can re-derive the order.
+    """
+    return tuple(
+        sorted(
+            set(tied),
+            key=lambda cid: (hashlib.sha256(f"{seed}:{cid}".encode()).hexdigest(), cid),
+        )
+    )

@@ -43,7 +43,10 @@ MANIFEST = "manifest.json"
 AUDIT_LOG = "audit_log.jsonl"
 MAX_FILE_BYTES = 1 << 30  # a school's bundle is megabytes; more than this is not one
 MAX_DEPTH = 64  # the deepest JSON a bundle holds is a count's trace, a handful of levels
-HEAD_ARGUMENT = re.compile(r"([0-9]+):([0-9a-f]{64})")
+# "412:9f2c…", or copied as the protocol and the board print it in any of the school's
+# languages ("entry 412, 9f2c…", "запись 412, …", "412-жазба, …"): the entry's number,
+# then its 64 hex digits, with words and punctuation around them.
+HEAD_ARGUMENT = re.compile(r"[^0-9]*?([0-9]+)[^0-9a-f]*([0-9a-f]{64})\W*")
 _ENTRY_FIELDS = {
     "seq": int,
     "occurred_at": str,
@@ -406,12 +409,18 @@ def _read_key(path: Path | None) -> bytes | None:
     return path.read_text(encoding="utf-8").rstrip("\r\n").encode("utf-8")
 
 
-def head_argument(text: str) -> ChainHead:
-    """A head given as SEQ:HASH, as the bulletin board and the paper protocol print it."""
+def read_head(text: str) -> ChainHead | None:
+    """A head typed as SEQ:HASH or copied as printed, or None if the text holds neither."""
     match = HEAD_ARGUMENT.fullmatch(text.strip().lower())
-    if match is None:
+    return None if match is None else ChainHead(int(match.group(1)), match.group(2))
+
+
+def head_argument(text: str) -> ChainHead:
+    """The command line's ``--expected-head``: a head, or a usage error saying how to write one."""
+    head = read_head(text)
+    if head is None:
         raise argparse.ArgumentTypeError("give the head as SEQ:HASH (a number, 64 hex digits)")
-    return ChainHead(int(match.group(1)), match.group(2))
+    return head
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,7 +10,7 @@ import zipfile
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 
 from elections.audit.messages import RESULT_PARTS, explain_check
 from elections.domain import counting
@@ -230,6 +230,27 @@ def test_verification_in_the_browser_shows_the_head_and_is_logged(app, auditor):
     assert election.title in page
     last = db.session.get(AuditEvent, head.seq)
     assert (last.action, last.details["ok"]) == ("audit-verified", True)
+
+
+def test_the_head_on_the_paper_protocol_is_checked_when_given(app, auditor):
+    election = run_election()
+    printed = f"entry {election.published_head_seq}, {election.published_head_hash}"
+    page = post_form(auditor, "/audit/verify", {"expected_head": printed}).get_data(as_text=True)
+    assert "Verification failed" not in page
+    forged = f"{election.published_head_seq}:{'0' * 64}"
+    page = post_form(auditor, "/audit/verify", {"expected_head": forged}).get_data(as_text=True)
+    assert "Verification failed" in page
+    assert f"Entry {election.published_head_seq} is not the entry the head names" in page
+
+
+def test_a_head_that_is_not_one_is_explained_not_checked(app, auditor):
+    run_election()
+    before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    response = post_form(auditor, "/audit/verify", {"expected_head": "the one on the wall"})
+    assert response.status_code == 302
+    page = auditor.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Copy the head as the protocol prints it: the entry number and its hash." in page
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before
 
 
 def test_verification_in_the_browser_names_the_broken_entry(app, auditor):

@@ -484,3 +484,20 @@ def test_json_nested_absurdly_deep_is_refused_by_name(bundle, capsys):
     status, output = run_verifier(target, capsys=capsys)
     assert status == 1
     assert f"{verify.result_file(president.id)}: nested more than 64 levels deep" in output
+
+
+HASH = "9f" * 32
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [f"412:{HASH}", f"entry 412, {HASH}", f"запись 412, {HASH}", f" 412-жазба, {HASH.upper()} "],
+    ids=["typed", "en", "ru", "kk"],
+)
+def test_a_head_reads_as_typed_or_as_the_protocol_prints_it(typed):
+    assert verify.read_head(typed) == (412, HASH)
+
+
+@pytest.mark.parametrize("typed", ["412 abc", "the one on the wall", HASH, f"412, {HASH}0"])
+def test_text_that_is_not_a_head_reads_as_none(typed):
+    assert verify.read_head(typed) is None

@@ -10,9 +10,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, SelectField, StringField
 from wtforms.fields import SelectChoice
-from wtforms.validators import AnyOf, Length, Optional
+from wtforms.validators import AnyOf, Length, Optional, ValidationError
 
 from elections.audit.log_filter import LogFilter
+from elections.domain.audit_chain import ChainHead
+from elections.verify import read_head
 
 # Browsers send "2026-03-02T09:00"; some add seconds.
 DATETIME_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
@@ -82,7 +84,29 @@ class ExportLogForm(LogFilterForm):
 
 
 class VerifyForm(FlaskForm):
-    """Run verification: a POST, because it is logged."""
+    """Run verification: a POST, because it is logged.
+
+    The head from the paper protocol is optional: with it, verification also shows that
+    no newest entry was cut off the log, which the database alone cannot show.
+    """
+
+    expected_head = StringField(
+        _l("Head on the paper protocol (optional)"),
+        validators=[Optional(), Length(max=120)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+
+    def head(self) -> ChainHead | None:
+        """The head typed in, or None when left empty; a ValidationError names a bad one."""
+        text = (self.expected_head.data or "").strip()
+        if not text:
+            return None
+        head = read_head(text)
+        if head is None:
+            raise ValidationError(
+                _l("Copy the head as the protocol prints it: the entry number and its hash.")
+            )
+        return head
 
 
 class BundleForm(FlaskForm):

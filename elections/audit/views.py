@@ -7,9 +7,10 @@ import json
 import zipfile
 from datetime import datetime
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms.validators import ValidationError
 
 from elections.audit import operations
 from elections.audit.access import WORKSPACE_ROLES, audit_workspace
@@ -106,11 +107,17 @@ def export_log() -> Response:
 
 @bp.post("/verify")
 @audit_workspace
-def verify() -> str:
+def verify() -> str | Response:
     """Verify the chain and every closed election, and show every check."""
-    if not VerifyForm().validate():
+    form = VerifyForm()
+    if not form.validate():
         abort(400)
-    verification = operations.run_verification(current_actor())
+    try:
+        expected_head = form.head()
+    except ValidationError as error:
+        flash(str(error), "error")
+        return redirect(url_for("audit.log"))
+    verification = operations.run_verification(current_actor(), expected_head=expected_head)
     report = verification.report
     position_ids = {c.position_id for c in report.checks if c.position_id is not None}
     positions = db.session.execute(

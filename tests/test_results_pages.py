@@ -8,11 +8,13 @@ Signed-out visitors get 404 where signed-in accounts without access get 403.
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 import pytest
 
 from elections.extensions import db
 from elections.models import Ballot, PublishedResult
+from elections.results.presenting import percent, places_apart, step_sentence
 from tests.conftest import make_student, post_form, sign_in
 from tests.test_results_factories import open_poll, poll_with
 
@@ -234,3 +236,27 @@ def test_a_published_position_without_a_stored_result_says_so(app, client):
     html = client.get(f"/results/{poll.id}").get_data(as_text=True)
     assert "No result was stored for this position when the results were published." in html
     assert "58.3%" not in html  # no recount is shown in place of the published result
+
+
+@pytest.mark.parametrize(("yes", "no", "shown"), [(1001, 999, "50.05%"), (999, 1001, "49.95%")])
+def test_a_share_just_either_side_of_the_threshold_never_reads_as_equal(app, yes, no, shown):
+    step = {
+        "kind": "threshold",
+        "candidates": [1],
+        "chosen": [],
+        "decision": None,
+        "value": f"{yes}/{yes + no}",
+        "bar": "1/2",
+        "total": yes + no,
+    }
+    with app.test_request_context():
+        sentence = step_sentence(step, {}, {"method": "yesno"})
+    assert f"Yes is {shown} of the 2,000 yes and no votes" in sentence
+    assert "needs more than 50.00%" in sentence
+
+
+def test_a_share_on_the_threshold_reads_as_equal_to_it(app):
+    with app.test_request_context():
+        assert places_apart(Fraction(1, 2), Fraction(1, 2)) == 1
+        assert places_apart(Fraction(2, 3), Fraction(1, 2)) == 1
+        assert percent(Fraction(1, 2), 1, places_apart(Fraction(1, 2), Fraction(1, 2))) == "50.0%"

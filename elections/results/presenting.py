@@ -26,6 +26,7 @@ from elections.models import BallotSeal, Lot, Position, Runoff
 from elections.tally import tie_to_settle
 
 Names = Mapping[int, str]
+MAX_PLACES = 6  # a share and its threshold this close are as good as equal to the eye
 
 
 @dataclass(frozen=True)
@@ -134,12 +135,29 @@ def whole(value: int) -> Figure:
     return Figure(format_number(value))
 
 
-def percent(part: Fraction | int, base: Fraction | int) -> str:
-    """Part of base as a percentage to one decimal, or a dash when the base is empty."""
+def percent(part: Fraction | int, base: Fraction | int, places: int = 1) -> str:
+    """Part of base as a percentage to ``places`` decimals, or a dash when the base is empty."""
     if not base:
         return "—"
     share = Fraction(part) / Fraction(base)
-    return format_percent(Decimal(share.numerator) / Decimal(share.denominator), "#,##0.0%")
+    pattern = "#,##0." + "0" * places + "%"
+    return format_percent(Decimal(share.numerator) / Decimal(share.denominator), pattern)
+
+
+def places_apart(share: Fraction, bar: Fraction) -> int:
+    """Decimals a share and its threshold need so they do not read alike unless they are equal.
+
+    5,001 yes to 4,999 no passes a 50% threshold and 4,999 to 5,001 does not; to one
+    decimal both read "50.0%", so the page would seem to contradict its own verdict.
+    """
+    places = 1
+    while (
+        places < MAX_PLACES
+        and share != bar
+        and percent(share, 1, places) == percent(bar, 1, places)
+    ):
+        places += 1
+    return places
 
 
 def method_label(position: Position) -> str:
@@ -233,12 +251,13 @@ def step_sentence(step: Mapping[str, Any], names: Names, result: Mapping[str, An
         if share is None:
             return _("No yes or no votes were cast, so the proposal does not pass.")
         total = figure(step["total"])
+        places = places_apart(share, bar)
         return _(
             "Yes is %(share)s of the %(total)s yes and no votes; the proposal needs more "
             "than %(threshold)s.",
-            share=percent(share, 1),
+            share=percent(share, 1, places),
             total=total.shown if total else "0",
-            threshold=percent(bar, 1),
+            threshold=percent(bar, 1, places),
         )
     if kind == StepKind.tie_backwards:
         return _(
@@ -307,9 +326,11 @@ def _plain_rows(result: Mapping[str, Any], names: Names) -> list[Row]:
     valid = result["valid_ballots"]
     if result["method"] == Method.yesno:
         yes, no = result["yes"] or 0, result["no"] or 0
+        bar = exact(result["threshold"]) or Fraction(0)
+        places = places_apart(Fraction(yes, valid), bar) if valid else 1
         return [
-            Row(_("Yes"), whole(yes), percent(yes, valid), bool(result["passed"])),
-            Row(_("No"), whole(no), percent(no, valid)),
+            Row(_("Yes"), whole(yes), percent(yes, valid, places), bool(result["passed"])),
+            Row(_("No"), whole(no), percent(no, valid, places)),
         ]
     counts = result["first_counts"]
     paper = result["candidates"]

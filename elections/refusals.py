@@ -24,6 +24,10 @@ ROLL_PROBLEMS = {
     RollProblem.bad_grade: _l("“%(value)s” is not a grade from 1 to 12."),
     RollProblem.class_grade_mismatch: _l("Class %(value)s does not belong to this grade."),
     RollProblem.duplicate_number: _l("Student number %(value)s appears twice."),
+    RollProblem.ambiguous_column: _l(
+        "More than one column could be the %(column)s (%(value)s). Rename or remove all but"
+        " one, so nobody's account goes to someone else."
+    ),
     RollProblem.too_long: _l("The %(column)s is too long."),
     RollProblem.bad_characters: _l("The %(column)s contains invisible or control characters."),
     RollProblem.empty: _l("The file has no students in it."),

@@ -3,7 +3,7 @@
 Columns, by header (case and spaces ignored; Russian and Kazakh names accepted):
 
 ================  ==============================================
-student_number    номер, № / оқушы нөмірі
+student_number    номер / нөмір, оқушы нөмірі
 full_name         фио, имя / аты-жөні
 grade             параллель, класс (число) / сынып (сан), 1-12
 class             буква класса... : the class, e.g. ``10A`` or ``10А``
@@ -11,13 +11,21 @@ shanyrak          шанырак / шаңырақ (house)
 ================  ==============================================
 
 Every bad row is reported with its line number, and one bad row means the
-whole file is refused: a roll is imported entirely or not at all.
+whole file is refused: a roll is imported entirely or not at all. So is a header that
+names one column twice (two "number" columns, say): guessing which one holds the
+student numbers could hand one student's account to another.
+
+"№" is not a student number: in Russian and Kazakh sheets it is the row's count.
+CSV comes as UTF-8 (with or without BOM) or UTF-16 ("Unicode text"), with Excel's
+``sep=`` line understood; XLSX numbers are read as their cell format shows them, so a
+number formatted ``00000`` keeps its leading zeros.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -30,7 +38,6 @@ HEADER_ALIASES = {
         "student_no",
         "id",
         "номер",
-        "№",
         "нөмір",
         "оқушы_нөмірі",
     },
@@ -39,6 +46,8 @@ HEADER_ALIASES = {
     "class": {"class", "class_name", "класс", "сынып"},
     "shanyrak": {"shanyrak", "house", "шанырак", "шаңырақ"},
 }
+SEPARATOR_LINE = re.compile(r"sep=([,;\t|])")
+ZERO_PADDED = re.compile(r"0+")
 MAX_NAME = 200
 MAX_NUMBER = 64
 MAX_SHANYRAK = 64
@@ -54,6 +63,7 @@ class RollProblem(StrEnum):
     bad_grade = "bad-grade"
     class_grade_mismatch = "class-grade-mismatch"
     duplicate_number = "duplicate-number"
+    ambiguous_column = "ambiguous-column"
     too_long = "too-long"
     bad_characters = "bad-characters"
     empty = "empty"
@@ -126,13 +136,25 @@ def parse_roll(data: bytes, filename: str = "") -> list[RollRow]:
 
 
 def _csv_records(data: bytes) -> list[tuple[int, list[str]]]:
-    """Decode UTF-8 (with or without BOM) and sniff comma, semicolon or tab separators."""
+    """Decode UTF-8 or UTF-16 and take Excel's ``sep=`` line, or sniff the separator.
+
+    The separator is the one most used in the first line with anything in it (comma,
+    semicolon or tab). Other encodings are refused rather than guessed: Russian Excel's
+    plain "CSV" is cp1251, which has no letters for Kazakh names.
+    """
+    encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(encoding)
     except UnicodeDecodeError:
         raise RollFileError([RowError(0, RollProblem.unreadable, value="encoding")]) from None
-    first_line = text.split("\n", 1)[0]
-    delimiter = max((";", ",", "\t"), key=first_line.count)
+    lines = text.splitlines()
+    first_line = next((line for line in lines if line.strip()), "")
+    declared = SEPARATOR_LINE.fullmatch(first_line.strip())
+    if declared:
+        delimiter = declared.group(1)
+        text = text.replace(first_line, "", 1)  # a blank line now: line numbers stay true
+    else:
+        delimiter = max((";", ",", "\t"), key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         return [(reader.line_num, row) for row in reader]
@@ -141,25 +163,32 @@ def _csv_records(data: bytes) -> list[tuple[int, list[str]]]:
 
 
 def _xlsx_records(data: bytes) -> list[tuple[int, list[str]]]:
-    """Read the first sheet of a workbook; numbers written as 7.0 come back as 7."""
+    """Read the first sheet of a workbook, each cell as the sheet shows it.
+
+    A damaged workbook can fail anywhere while its rows are read, not only when opened,
+    so both are guarded; openpyxl raises many kinds of error for a broken file.
+    """
     from openpyxl import load_workbook
 
     try:
         sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+        return [
+            (number, [_xlsx_cell(cell.value, cell.number_format) for cell in row])
+            for number, row in enumerate(sheet.iter_rows(), start=1)
+        ]
     except Exception:
         raise RollFileError([RowError(0, RollProblem.unreadable, value="xlsx")]) from None
-    return [
-        (number, [_xlsx_cell(value) for value in row])
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
-    ]
 
 
-def _xlsx_cell(value: object) -> str:
-    """Show a spreadsheet cell as the text a person typed."""
+def _xlsx_cell(value: object, number_format: str | None) -> str:
+    """Show a spreadsheet cell as the sheet shows it: 7.0 as 7, 101 formatted 00000 as 00101."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+        value = int(value)
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    if whole and number_format and ZERO_PADDED.fullmatch(number_format):
+        return str(value).zfill(len(number_format))
     return str(value)
 
 
@@ -177,16 +206,24 @@ def _header_key(text: str) -> str:
 
 
 def _map_header(header: list[str]) -> dict[str, int]:
-    """Find each required column's index, or refuse the file naming the missing ones."""
+    """Find each required column's index, or refuse the file naming the missing or doubled ones."""
     positions: dict[str, int] = {}
+    errors = []
     for index, cell in enumerate(header):
         key = _header_key(cell)
         for column, aliases in HEADER_ALIASES.items():
-            if key in aliases and column not in positions:
+            if key not in aliases:
+                continue
+            if column in positions:
+                both = f"{header[positions[column]].strip()}, {cell.strip()}"
+                errors.append(RowError(1, RollProblem.ambiguous_column, column, both))
+            else:
                 positions[column] = index
     missing = [column for column in HEADER_ALIASES if column not in positions]
     if missing:
-        raise RollFileError([RowError(1, RollProblem.missing_columns, value=", ".join(missing))])
+        errors.append(RowError(1, RollProblem.missing_columns, value=", ".join(missing)))
+    if errors:
+        raise RollFileError(errors)
     return positions
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 
 import pytest
 from openpyxl import Workbook
@@ -117,6 +118,98 @@ def test_missing_columns_are_named():
         parse_roll(b"student_number,full_name,grade\n1,A,10\n")
     assert refused.value.errors[0].problem == RollProblem.missing_columns
     assert refused.value.errors[0].value == "class, shanyrak"
+
+
+def test_a_row_count_column_is_not_taken_for_the_student_number():
+    rows = parse_roll("№;ФИО;Параллель;Класс;Шанырак;Номер\n1;Аса А;9;9А;Арал;S1\n".encode())
+    assert rows[0].student_number == "S1"
+
+
+def test_two_columns_that_could_be_the_student_number_refuse_the_file(app, runner, tmp_path):
+    content = "ID;ФИО;Параллель;Класс;Шанырак;Номер\n1;Аса А;9;9А;Арал;S1\n"
+    with pytest.raises(RollFileError) as refused:
+        parse_roll(content.encode())
+    error = refused.value.errors[0]
+    assert (error.line, error.problem, error.column) == (
+        1,
+        RollProblem.ambiguous_column,
+        "student_number",
+    )
+    assert error.value == "ID, Номер"
+    result = import_via_cli(runner, tmp_path, content.encode())
+    assert result.exit_code != 0
+    assert "More than one column could be the student number (ID, Номер)." in result.output
+    assert students() == {}
+
+
+def xlsx_with_numbers(numbers: list[int], number_format: str) -> bytes:
+    """A workbook whose student numbers are numeric cells in the given format."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["student_number", "full_name", "grade", "class", "shanyrak"])
+    for number in numbers:
+        sheet.append([number, f"Student {number}", 7, "7А", "Қаратау"])
+        sheet.cell(row=sheet.max_row, column=1).number_format = number_format
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_xlsx_numbers_keep_the_leading_zeros_their_format_shows():
+    rows = parse_roll(xlsx_with_numbers([101, 80512], "000000"))
+    assert [r.student_number for r in rows] == ["000101", "080512"]
+    plain = parse_roll(xlsx_with_numbers([101], "General"))
+    assert plain[0].student_number == "101"
+
+
+def test_the_same_roll_as_csv_and_as_xlsx_names_the_same_students(app, runner, tmp_path):
+    csv_roll = HEADER + "00101,Student 101,7,7А,Қаратау\n00102,Student 102,7,7А,Қаратау\n"
+    assert import_via_cli(runner, tmp_path, csv_roll.encode()).exit_code == 0
+    xlsx = xlsx_with_numbers([101, 102], "00000")
+    result = import_via_cli(runner, tmp_path, xlsx, "--deactivate-missing", name="roll.xlsx")
+    assert result.exit_code == 0, result.output
+    assert "added=0" in result.output
+    assert "deactivated=0" in result.output
+    assert sorted(students()) == ["00101", "00102"]
+
+
+@pytest.mark.parametrize("damage", ["cut short", "sheet cut short"])
+def test_a_damaged_workbook_is_refused_not_a_crash(damage):
+    whole = xlsx_with_numbers([101], "General")
+    if damage == "cut short":
+        damaged = whole[: len(whole) * 2 // 3]
+    else:  # the archive is sound, the sheet's XML is not: it breaks while rows are read
+        source, target = io.BytesIO(whole), io.BytesIO()
+        with zipfile.ZipFile(source) as book, zipfile.ZipFile(target, "w") as copy:
+            for item in book.infolist():
+                data = book.read(item)
+                if item.filename == "xl/worksheets/sheet1.xml":
+                    data = data[: len(data) - 40]
+                copy.writestr(item, data)
+        damaged = target.getvalue()
+    with pytest.raises(RollFileError) as refused:
+        parse_roll(damaged)
+    assert refused.value.errors[0].problem == RollProblem.unreadable
+
+
+def test_unicode_text_from_excel_is_read():
+    content = "student_number\tfull_name\tgrade\tclass\tshanyrak\r\n5001\tӘлия Ә\t8\t8Ә\tАрал\r\n"
+    rows = parse_roll(content.encode("utf-16"))
+    assert (rows[0].student_number, rows[0].full_name) == ("5001", "Әлия Ә")
+
+
+def test_excels_separator_line_and_leading_blank_lines_are_understood():
+    content = (
+        "\n"
+        + "sep=;\n"
+        + HEADER.replace(",", ";")
+        + "6001;Аян Б;10;10А;Арал\n6002;Bad;13;13А;Арал\n"
+    )
+    with pytest.raises(RollFileError) as refused:
+        parse_roll(content.encode())
+    assert [(e.line, e.problem) for e in refused.value.errors] == [(5, RollProblem.bad_grade)]
+    fine = parse_roll(("sep=,\n" + GOOD).encode())
+    assert [r.student_number for r in fine] == ["1001", "1002", "1003"]
 
 
 def test_reimport_is_idempotent_and_updates_by_number(app, runner, tmp_path):

@@ -260,7 +260,8 @@ def build_campaign_election(actor: Actor, rng: random.Random, now: datetime) -> 
             candidate_grades=frozenset({8, 9, 10, 11}),
         ),
     )
-    lifecycle.advance_election(actor, election.id, Phase.nomination, now)
+    # Begun by hand on the day nominations opened, as the committee did then.
+    lifecycle.advance_election(actor, election.id, Phase.nomination, minute - timedelta(days=10))
     seniors = rng.sample(_students(grades=frozenset({10, 11})), 5)
     voters = _students(grades=frozenset({8, 9}))
     rng.shuffle(voters)

@@ -123,6 +123,14 @@ def explain_ballot(error: DomainError, names: Mapping[int, str] | None = None) -
 REASONS.update(
     {
         "not-draft": _l("Only a draft election can be changed this way."),
+        "voting-started": _l(
+            "Voting has started in this election, so it is kept, with its ballots and its"
+            " audit trail."
+        ),
+        "calendar-overdue": _l(
+            "By the calendar, this election should already be further on. Correct its dates"
+            " while it is a draft, then start it."
+        ),
         "same-phase": _l("The election is already in that phase."),
         "backwards": _l("An election never goes back to an earlier phase."),
         "already-open": _l("Voting is already open."),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
+from elections.domain.errors import LifecycleReason, LifecycleRefusal
 from elections.extensions import db
 from elections.models import (
     AuditEvent,
@@ -14,6 +16,10 @@ from elections.models import (
     User,
 )
 from elections.observers import is_observer
+from elections.operations.audit_log import Actor
+from elections.operations.elections import delete_election
+
+COMMITTEE = Actor("committee1", "committee", "127.0.0.1")
 
 
 def test_the_demo_has_an_election_in_its_campaign(app, runner, tmp_path):
@@ -55,3 +61,24 @@ def test_the_demo_has_an_election_in_its_campaign(app, runner, tmp_path):
         "campaign-page-updated",
     } <= actions
     assert pending.position.endorsements_required > 0
+
+
+def test_an_election_that_never_opened_can_be_abandoned_with_all_it_holds(app, runner, tmp_path):
+    """Nominations, endorsements, an observer and page versions go with it; the log stays."""
+    app.instance_path = str(tmp_path)
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    campaign = db.session.scalars(select(Election).where(Election.phase == "campaign")).one()
+    running = db.session.scalars(select(Election).where(Election.phase == "open")).one()
+    held = [c.id for p in campaign.positions for c in p.candidates]
+    entries = db.session.scalars(select(AuditEvent.seq)).all()
+    delete_election(COMMITTEE, campaign.id)
+    assert db.session.get(Election, campaign.id) is None
+    assert db.session.scalars(select(Observer)).all() == []
+    versions = select(CampaignPageVersion).where(CampaignPageVersion.candidate_id.in_(held))
+    assert db.session.scalars(versions).all() == []
+    assert db.session.scalars(select(AuditEvent.seq)).all()[: len(entries)] == entries
+    deleted = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+    assert (deleted.action, deleted.details["phase"]) == ("election-deleted", "campaign")
+    with pytest.raises(LifecycleRefusal) as refused:
+        delete_election(COMMITTEE, running.id)
+    assert refused.value.reason == LifecycleReason.voting_started

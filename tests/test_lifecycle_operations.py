@@ -105,6 +105,8 @@ def test_every_move_by_hand_is_stored_and_audited_or_refused_untouched(
     election = election_with(schedule, current)
     now = schedule.opens + timedelta(days=30) if target == Phase.published else schedule.opens
     now -= timedelta(days=1) if target != Phase.published else timedelta(0)
+    if current == Phase.draft and schedule.starts(target) is not None:
+        now = schedule.starts(target)  # left by hand on the day: the calendar agrees
     before = actions()
     if expected is None:
         step = phases.advance_election(ACTOR, election.id, target, now)
@@ -382,3 +384,30 @@ def test_auditors_and_students_cannot_move_an_election(app, staff_client, client
     assert post_form(auditor, url, {"confirm": "y"}).status_code == 403
     assert phase_of(election.id) == "draft"
     assert db.session.scalar(select(func.count()).select_from(Position)) == 1
+
+
+def test_leaving_draft_by_hand_into_an_overdue_calendar_is_refused(app):
+    """Confirmed by the move, the calendar would run straight on through every passed date."""
+    schedule = TABLES["full"][0]
+    election = election_with(schedule)
+    late = schedule.starts(Phase.silence) + SECOND
+    before = actions()
+    with pytest.raises(LifecycleRefusal) as refused:
+        phases.advance_election(ACTOR, election.id, Phase.nomination, late)
+    assert refused.value.reason == LifecycleReason.calendar_overdue
+    assert refused.value.detail["phase"] == Phase.silence
+    assert phase_of(election.id) == Phase.draft
+    assert actions() == before
+
+
+def test_an_election_stuck_before_opening_can_be_deleted(app, staff_client):
+    """Its closing time passed in silence: it can never open, and only deleting ends it."""
+    schedule = TABLES["full"][0]
+    election_id = election_with(schedule, Phase.silence).id
+    report = phases.tick(schedule.closes + SECOND)
+    assert [refusal.reason for _id, refusal in report.refused] == [LifecycleReason.bad_schedule]
+    browser, _user = staff_client("committee")
+    page = browser.get(f"/committee/elections/{election_id}").get_data(as_text=True)
+    assert "Delete this election (voting never opened)" in page
+    assert post_form(browser, f"/committee/elections/{election_id}/delete").status_code == 302
+    assert db.session.get(Election, election_id) is None

@@ -167,6 +167,7 @@ def election(election_id: int) -> str:
         can_edit_page=lifecycle.can_edit_campaign_page(phase),
         turnout_visible=lifecycle.turnout_visible(phase, Role.committee),
         is_draft=phase == Phase.draft,
+        can_delete=lifecycle.can_delete(phase),
     )
 
 

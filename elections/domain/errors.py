@@ -33,6 +33,8 @@ class LifecycleReason(StrEnum):
     nominations_closed = "nominations-closed"
     campaign_page_frozen = "campaign-page-frozen"
     voting_closed = "voting-closed"
+    voting_started = "voting-started"
+    calendar_overdue = "calendar-overdue"
 
 
 class ScheduleProblem(StrEnum):

@@ -205,6 +205,30 @@ def scheduled_phase(current: Phase, schedule: Schedule, now: datetime, *, schedu
     return max(current, latest, key=_rank)
 
 
+def refuse_overdue_start(current: Phase, target: Phase, schedule: Schedule, now: datetime) -> None:
+    """Refuse leaving draft by hand into a calendar whose next phases are already due.
+
+    Leaving draft by hand confirms the calendar, so the next tick would run on through
+    every phase whose date has passed (a nomination started by hand would be over within
+    the second); the dates must be corrected first, which only a draft allows.
+    """
+    if current != Phase.draft:
+        return
+    wanted = scheduled_phase(target, schedule, now, scheduled=True)
+    if _rank(wanted) > _rank(target):
+        raise _refuse(LifecycleReason.calendar_overdue, phase=wanted)
+
+
+def can_delete(phase: Phase) -> bool:
+    """An election may be deleted until voting opens: nobody has voted, nothing is sealed.
+
+    Later it is kept, ballots and audit trail, whatever happens; before, deleting is how
+    the committee abandons one whose opening can no longer happen (its closing time has
+    passed, or nobody stood), since only a draft's dates can change.
+    """
+    return _rank(phase) < _rank(Phase.open)
+
+
 def can_edit_structure(phase: Phase) -> bool:
     """Positions, methods and eligibility rules may change until campaign silence begins."""
     return phase in {Phase.draft, Phase.nomination, Phase.campaign}

@@ -233,11 +233,11 @@ def update_election(actor: Actor, election_id: int, details: ElectionDetails) ->
 
 
 def delete_election(actor: Actor, election_id: int) -> None:
-    """Delete a draft election with its positions and candidates; later phases are kept."""
+    """Delete an election that never opened, with all it holds; once voting opens it is kept."""
     election = lock_election(election_id)
-    if election.current_phase != Phase.draft:
-        raise LifecycleRefusal(LifecycleReason.not_draft)
-    title = election.title
+    if not lifecycle.can_delete(election.current_phase):
+        raise LifecycleRefusal(LifecycleReason.voting_started)
+    title, phase = election.title, election.phase
     db.session.delete(election)
     db.session.flush()
     record(
@@ -246,7 +246,7 @@ def delete_election(actor: Actor, election_id: int) -> None:
         object_type="election",
         object_id=election_id,
         election_id=election_id,
-        details={"title": title},
+        details={"title": title, "phase": phase},
     )
     db.session.commit()
 

@@ -160,6 +160,8 @@ def _apply(
         override=override,
         **counts,
     )
+    if not by_schedule:
+        lifecycle.refuse_overdue_start(source, target, election.schedule, now)
     election.phase = str(target)
     how = "schedule" if by_schedule else "hand"
     details: dict[str, Any] = {"from": str(source), "to": str(target), "by": how}

@@ -102,7 +102,7 @@ def of_shanyrak(shanyrak: str) -> list[Pupil]:
 
 def roll_csv() -> str:
     """The roll as a spreadsheet in a Kazakh or Russian locale saves it (semicolons)."""
-    lines = ["№;ФИО;параллель;класс;шаңырақ"]
+    lines = ["Номер;ФИО;параллель;класс;шаңырақ"]
     lines += [f"{p.number};{p.name};{p.grade};{p.class_name};{p.shanyrak}" for p in ROLL]
     return "\n".join(lines) + "\n"
 

@@ -268,7 +268,9 @@ def test_yesno_offers_yes_no_and_blank(app, answer):
     page = browser.get(f"/vote/{election.id}").text
     assert 'value="yes"' in page
     assert 'value="no"' in page
-    assert "New sports hall" in page
+    # A screen reader reaching "Yes" hears the proposal, not just the position's title.
+    assert f'<p class="choice" id="p{position.id}-proposal">New sports hall</p>' in page
+    assert f'aria-describedby="p{position.id}-proposal p{position.id}-hint' in page
     codes = cast_through_pages(browser, election, answers((position, answer)))
     assert stored_choices() == [{"yes": '["yes"]', "no": '["no"]', "": "[]"}[answer]]
     assert_ballot_box_consistent(codes)

@@ -55,7 +55,8 @@ def test_the_receipt_comes_with_the_cast_and_the_session_is_over(kiosk, election
     assert shown.headers["Cache-Control"] == "no-store"
     codes = RECEIPT_CODE.findall(shown.text)
     assert len(codes) == 2
-    assert '<meta http-equiv="refresh" content="20;url=/sign-in">' in shown.text
+    assert '<meta http-equiv="refresh" content="120;url=/sign-in">' in shown.text
+    assert "language-switcher" not in shown.text  # a switch would lose the only showing
     assert "You have been signed out" in shown.text
     assert student.full_name not in shown.text
     assert "Sign out" not in shown.text

@@ -29,6 +29,7 @@ from elections.models import (
 )
 from elections.operations.audit_log import Actor
 from tests.conftest import (
+    csrf_token,
     enrol,
     make_election,
     make_position,
@@ -225,7 +226,7 @@ def test_vote_review_cast_and_receipt(app, election):
     assert_ballot_box_consistent(codes)
 
 
-def test_the_receipt_is_shown_once_and_never_cached(app, election):
+def test_the_receipt_stays_while_the_student_is_on_it_and_is_never_cached(app, election):
     browser, _student = signed_in_student(app, election)
     president, budget = positions_of(election)
     checked = review(browser, election, answers((president, "Әли"), (budget, "yes")))
@@ -234,11 +235,32 @@ def test_the_receipt_is_shown_once_and_never_cached(app, election):
     assert first.headers["Cache-Control"] == "no-store"
     codes = RECEIPT_CODE.findall(first.text)
     assert len(codes) == 2
-    assert 'href="/results/"' in first.text
-    again = browser.get("/vote/receipt")
-    assert again.status_code == 302
+    assert 'href="/board/"' in first.text  # where a student checks a code
+    assert RECEIPT_CODE.findall(browser.get("/vote/receipt").text) == codes  # a reload
+    token = csrf_token(browser, "/vote/receipt")  # the switcher's own token, on the receipt
+    form = {"csrf_token": token, "language": "kk", "next": "/vote/receipt"}
+    switched = browser.post("/language", data=form)
+    in_kazakh = browser.get(switched.headers["Location"])
+    assert '<html lang="kk">' in in_kazakh.text
+    assert RECEIPT_CODE.findall(in_kazakh.text) == codes  # a change of language keeps it
     assert not RECEIPT_CODE.findall(browser.get("/vote/").text)
+    assert browser.get("/vote/receipt").status_code == 302  # gone once the student moved on
     assert_ballot_box_consistent(codes)
+
+
+def test_a_ballot_sent_after_the_session_ended_comes_back_to_the_ballot(app, election):
+    browser, _student = signed_in_student(app, election)
+    president, budget = positions_of(election)
+    checked = review(browser, election, answers((president, "Әли"), (budget, "yes")))
+    with browser.session_transaction() as stale:
+        stale["_seen"] -= 24 * 3600  # idle far beyond the limit
+    refused = browser.post(f"/vote/{election.id}/cast", data=carried_fields(checked.text))
+    assert refused.status_code == 302
+    target = refused.headers["Location"]
+    assert f"next=/vote/{election.id}" in target.replace("%2F", "/")
+    page = browser.get(target).text
+    assert "Nothing was cast: your session ended first." in page
+    assert_ballot_box_consistent([])
 
 
 def test_the_receipt_is_never_logged_or_kept_beside_the_student(app, election, caplog):

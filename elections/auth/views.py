@@ -64,8 +64,22 @@ def _plain_number(text: str) -> bool:
 
 @login_manager.unauthorized_handler
 def ask_to_sign_in() -> Response:
-    """Send a signed-out visitor to sign in, saying so when their session has just ended."""
-    target = request.full_path.rstrip("?")
+    """Send a signed-out visitor to sign in, saying so when their session has just ended.
+
+    A form sent after the session ended (a ballot sent for review or cast after the idle
+    limit) cannot be replayed by the redirect, which is a GET: the student comes back to
+    the page the form belongs to, the ballot, told that nothing was cast.
+    """
+    target: str | None = request.full_path.rstrip("?")
+    if request.method != "GET":
+        election_id = (request.view_args or {}).get("election_id")
+        voting = request.blueprint == "vote" and election_id is not None
+        target = url_for("vote.ballot", election_id=election_id) if voting else None
+        if voting:
+            flash(
+                _("Nothing was cast: your session ended first. Please fill in your ballot again."),
+                "info",
+            )
     expired = "1" if g.get("session_expired") else None
     return redirect(url_for("auth.sign_in", next=safe_next(target), expired=expired))
 

@@ -2,8 +2,10 @@
 
 Choices travel from the ballot to the review page to the cast in hidden form fields,
 never in the server's session or a URL. The cast validates everything again, because
-those fields came back from the browser. Receipts go to the signed session cookie for
-one showing (Post/Redirect/Get) and are never stored or logged on the server.
+those fields came back from the browser. Receipts go to the signed session cookie
+(Post/Redirect/Get) and stay there while the student is on the receipt (a reload, a
+change of language) and not a request longer; they are never stored or logged on the
+server.
 """
 
 from __future__ import annotations
@@ -68,7 +70,10 @@ from elections.vote.ballot_page import (
 bp = Blueprint("vote", __name__, url_prefix="/vote")
 
 RECEIPT_KEY = "vote_receipt"
-KIOSK_RETURN_SECONDS = 20
+# Requests that leave the receipt in the session: its page, a change of language on it,
+# and a second click on "Cast" (refused), after which the student may still want it.
+KEEPS_RECEIPT = frozenset({"vote.receipt", "auth.choose_language", "vote.cast", "static"})
+KIOSK_RETURN_SECONDS = 120  # time to copy four codes by hand; "Done" ends it sooner
 
 
 def _student() -> User:
@@ -216,20 +221,31 @@ def _kiosk_receipt(shown: dict[str, Any]) -> Response:
     logout_user()
     session.clear()
     g.no_store = True
-    with force_locale(language):
+    with force_locale(language):  # no language switcher: a switch would lose the receipt
         page = render_template(
-            "vote/receipt.html", receipt=shown, kiosk=True, return_after=KIOSK_RETURN_SECONDS
+            "vote/receipt.html",
+            receipt=shown,
+            kiosk=True,
+            return_after=KIOSK_RETURN_SECONDS,
+            hide_language_switcher=True,
         )
     response = make_response(page)
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
+@bp.before_app_request
+def forget_receipt_elsewhere() -> None:
+    """Drop the receipt from the session once the student moves on from it."""
+    if RECEIPT_KEY in session and request.endpoint not in KEEPS_RECEIPT:
+        session.pop(RECEIPT_KEY)
+
+
 @bp.get("/receipt")
 @roles_required(Role.student)
 def receipt() -> Response:
-    """Show the receipt of the ballot just cast, once; it is not kept anywhere after this."""
-    shown = session.pop(RECEIPT_KEY, None)
+    """Show the receipt of the ballot just cast, until the student moves on to another page."""
+    shown = session.get(RECEIPT_KEY)
     if not shown:
         flash(_("A receipt is shown only once, right after you vote."), "info")
         return redirect(url_for("vote.home"))

@@ -1,5 +1,7 @@
 /* Ballot niceties; every page works without this file (the server enforces every rule).
- * - a "choose up to N" position disables further boxes once N are ticked;
+ * - a "choose up to N" position says how many are chosen, and once N are ticked its other
+ *   boxes stop ticking; they stay in the Tab order (aria-disabled, not disabled), so a
+ *   keyboard or screen-reader user still meets every candidate;
  * - a form marked data-submit-once is sent only once, so a double click shows the receipt
  *   of the first click rather than the refusal of the second;
  * - the receipt's Print button appears and prints. */
@@ -9,12 +11,27 @@
   function limitCheckboxes(fieldset) {
     var max = parseInt(fieldset.getAttribute("data-max"), 10);
     var boxes = fieldset.querySelectorAll('input[type="checkbox"]');
+    var count = fieldset.querySelector("[data-chosen-count]");
     function update() {
       var ticked = 0;
       boxes.forEach(function (box) { if (box.checked) { ticked += 1; } });
-      boxes.forEach(function (box) { box.disabled = !box.checked && ticked >= max; });
+      boxes.forEach(function (box) {
+        if (!box.checked && ticked >= max) {
+          box.setAttribute("aria-disabled", "true");
+        } else {
+          box.removeAttribute("aria-disabled");
+        }
+      });
+      if (count) {
+        count.textContent = count.getAttribute("data-chosen-count").replace("{chosen}", ticked);
+      }
     }
-    boxes.forEach(function (box) { box.addEventListener("change", update); });
+    boxes.forEach(function (box) {
+      box.addEventListener("click", function (event) {
+        if (box.getAttribute("aria-disabled") === "true") { event.preventDefault(); }
+      });
+      box.addEventListener("change", update);
+    });
     update();
   }
 

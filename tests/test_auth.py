@@ -106,3 +106,10 @@ def test_replaced_code_ends_sessions_and_old_code(app, staff_client, client):
     assert student.access_code_hash
     assert "ABCD" not in student.access_code_hash
     assert last_action() == "sign-in-failed"
+
+
+def test_a_field_names_its_errors_so_they_are_read_with_it(app, client):
+    page = post_form(client, "/sign-in", {"username": "", "secret": "x"}).get_data(as_text=True)
+    assert 'aria-describedby="username-errors"' in page
+    assert 'aria-invalid="true"' in page
+    assert page.count('id="username-errors" role="alert"') == 1

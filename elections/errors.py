@@ -56,14 +56,20 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, _unexpected_error)
 
 
-def error_page(status: int, message: str | None = None) -> tuple[str, int]:
-    """Render the site's error page for ``status``, with an optional specific message."""
+def error_page(
+    status: int, message: str | None = None, action: tuple[str, str] | None = None
+) -> tuple[str, int]:
+    """Render the site's error page for ``status``, with an optional specific message.
+
+    ``action`` is a (address, label) for the one thing the reader most likely wants next.
+    """
     return (
         render_template(
             "errors/error.html",
             status=status,
             title=TITLES.get(status, TITLES[400]),
             message=message or EXPLANATIONS.get(status, ""),
+            action=action,
         ),
         status,
     )

@@ -65,6 +65,8 @@ def test_a_double_click_casts_once(app, election):
     fields = carried_fields(checked.text)
     responses = [browser.post(f"/vote/{election.id}/cast", data=fields) for _ in range(2)]
     assert [r.status_code for r in responses] == [303, 409]
+    # Without JavaScript the browser shows the second click's answer: it leads to the first's.
+    assert '<a class="button primary" href="/vote/receipt">Show my receipt</a>' in responses[1].text
     codes = RECEIPT_CODE.findall(browser.get("/vote/receipt").text)
     assert len(codes) == 2
     assert_ballot_box_consistent(codes)

@@ -87,11 +87,14 @@ def _refusal(error: DomainError, election_id: int | None = None) -> tuple[str, i
     if error.reason == PollReason.not_open_yet and error.detail.get("opens"):
         opens = format_datetime(error.detail["opens"], "long")  # type: ignore[arg-type]
         message += " " + _("Voting opens on %(when)s.", when=opens)
+    action = None
     if error.reason == VoteReason.already_voted and election_id is not None:
         titles = voted_titles(election_id, _student().id)
         if titles:
             message += " " + _("Where you have voted: %(positions)s.", positions=titles)
-    return error_page(error.status, message)
+        if RECEIPT_KEY in session:  # a second click on "Cast": the first one's receipt waits
+            action = (url_for("vote.receipt"), _("Show my receipt"))
+    return error_page(error.status, message, action)
 
 
 def _answers(positions: Iterable[PositionRules], form: FormValues) -> dict[int, RawAnswer]:

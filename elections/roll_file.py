@@ -46,7 +46,7 @@ HEADER_ALIASES = {
     "class": {"class", "class_name", "класс", "сынып"},
     "shanyrak": {"shanyrak", "house", "шанырак", "шаңырақ"},
 }
-SEPARATOR_LINE = re.compile(r"sep=([,;\t|])")
+SEPARATOR_LINE = re.compile(r" *sep=([,;\t|]) *")
 ZERO_PADDED = re.compile(r"0+")
 MAX_NAME = 200
 MAX_NUMBER = 64
@@ -149,7 +149,7 @@ def _csv_records(data: bytes) -> list[tuple[int, list[str]]]:
         raise RollFileError([RowError(0, RollProblem.unreadable, value="encoding")]) from None
     lines = text.splitlines()
     first_line = next((line for line in lines if line.strip()), "")
-    declared = SEPARATOR_LINE.fullmatch(first_line.strip())
+    declared = SEPARATOR_LINE.fullmatch(first_line)
     if declared:
         delimiter = declared.group(1)
         text = text.replace(first_line, "", 1)  # a blank line now: line numbers stay true

@@ -74,6 +74,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_enforce_session_lifetime)
     app.after_request(_add_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.jinja_env.globals["idle_seconds"] = idle_seconds
     storage = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
     if app.config["ENV_NAME"] == "production" and storage.startswith("memory://"):
         log.warning(
@@ -123,8 +124,7 @@ def _enforce_session_lifetime() -> None:
     now = int(time.time())
     born = session.get(SESSION_BORN, 0)
     seen = session.get(SESSION_SEEN, 0)
-    idle_key = "KIOSK_IDLE_MINUTES" if current_app.config["KIOSK_MODE"] else "SESSION_IDLE_MINUTES"
-    idle_limit = current_app.config[idle_key] * 60
+    idle_limit = idle_seconds()
     absolute_limit = current_app.config["SESSION_MAX_HOURS"] * 3600
     if now - seen > idle_limit or now - born > absolute_limit:
         logout_user()
@@ -134,6 +134,13 @@ def _enforce_session_lifetime() -> None:
     if now - seen >= SEEN_RESOLUTION_S:
         session[SESSION_SEEN] = now
     g.began_signed_in = True
+
+
+def idle_seconds() -> int:
+    """How long a signed-in session may sit idle: short on a shared kiosk, longer elsewhere."""
+    config = current_app.config
+    setting = "KIOSK_IDLE_MINUTES" if config["KIOSK_MODE"] else "SESSION_IDLE_MINUTES"
+    return int(config[setting]) * 60
 
 
 def _signed_in() -> bool:

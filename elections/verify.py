@@ -374,8 +374,8 @@ def verify_bundle(
     """
     try:
         source = _Source(path)
-    except (OSError, zipfile.BadZipFile):
-        return unreadable(str(path), "not a bundle directory or .zip file")
+    except (OSError, zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError):
+        return unreadable(str(path), "not a bundle directory or a readable .zip file")
     try:
         manifest = _json(source.text(MANIFEST), MANIFEST)
         if _get(manifest, "format", str, MANIFEST) != FORMAT:

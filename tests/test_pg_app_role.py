@@ -32,14 +32,31 @@ DOCUMENTED_ROLE = "elections_app"
 
 @pytest.fixture
 def as_app_role(app: Flask) -> Iterator[Flask]:
-    """The app connected as a fresh role holding exactly the documented grants."""
+    """The app connected as a fresh role holding exactly the documented grants.
+
+    Set up as the deployment guide says: an owner role (not a superuser) owns the database
+    and its tables and is a member of the app's role; it runs the grants, twice, as it does
+    after every upgrade.
+    """
     require(ON_POSTGRES, "database roles are PostgreSQL's (set TEST_DATABASE_URL)")
-    role = f"elections_app_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    role, owner = f"elections_app_{worker}", f"elections_owner_{worker}"
+    grants = GRANTS.read_text(encoding="utf-8").replace(DOCUMENTED_ROLE, role)
     db.session.commit()
     with db.engine.begin() as admin:
-        admin.exec_driver_sql(f"DROP ROLE IF EXISTS {role}")
+        for stale in (role, owner):
+            admin.exec_driver_sql(f"DROP ROLE IF EXISTS {stale}")
         admin.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
-        admin.exec_driver_sql(GRANTS.read_text(encoding="utf-8").replace(DOCUMENTED_ROLE, role))
+        admin.exec_driver_sql(f"CREATE ROLE {owner}")
+        admin.exec_driver_sql(f"GRANT {role} TO {owner}")
+        admin.exec_driver_sql(f'ALTER DATABASE "{db.engine.url.database}" OWNER TO {owner}')
+        for table in db.metadata.sorted_tables:
+            admin.exec_driver_sql(f'ALTER TABLE "{table.name}" OWNER TO {owner}')
+    with db.engine.begin() as admin:  # the database's new owner counts from the next one
+        admin.exec_driver_sql(f"SET ROLE {owner}")
+        admin.exec_driver_sql(grants)
+        admin.exec_driver_sql(grants)  # after an upgrade: the owner still manages ballot
+        admin.exec_driver_sql("RESET ROLE")
     url = make_url(db.engine.url).set(username=role, password=None)
     limited = create_app(
         TestingConfig, {"SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False)}
@@ -51,9 +68,11 @@ def as_app_role(app: Flask) -> Iterator[Flask]:
             db.engine.dispose()
     finally:
         with db.engine.begin() as admin:
-            admin.exec_driver_sql(f"REASSIGN OWNED BY {role} TO CURRENT_USER")
-            admin.exec_driver_sql(f"DROP OWNED BY {role}")
+            for created in (role, owner):
+                admin.exec_driver_sql(f"REASSIGN OWNED BY {created} TO CURRENT_USER")
+                admin.exec_driver_sql(f"DROP OWNED BY {created}")
             admin.exec_driver_sql(f"DROP ROLE {role}")
+            admin.exec_driver_sql(f"DROP ROLE {owner}")
 
 
 def refused(statement: str) -> str:
@@ -81,8 +100,9 @@ def test_a_whole_election_runs_and_verifies_under_the_documented_grants(as_app_r
         ("TRUNCATE audit_event", "permission denied"),
         ("ALTER TABLE audit_event DISABLE TRIGGER ALL", "must be owner"),
         ("SET session_replication_role = replica", "permission denied"),
+        ("CREATE TABLE planted (id integer)", "permission denied"),
     ],
-    ids=["update", "delete", "truncate", "disable-triggers", "replica-mode"],
+    ids=["update", "delete", "truncate", "disable-triggers", "replica-mode", "create"],
 )
 def test_the_app_role_cannot_touch_the_audit_log(as_app_role, statement, because):
     assert because in refused(statement)

@@ -210,6 +210,8 @@ def test_excels_separator_line_and_leading_blank_lines_are_understood():
     assert [(e.line, e.problem) for e in refused.value.errors] == [(5, RollProblem.bad_grade)]
     fine = parse_roll(("sep=,\n" + GOOD).encode())
     assert [r.student_number for r in fine] == ["1001", "1002", "1003"]
+    tabs = parse_roll(("sep=\t\n" + GOOD.replace(",", "\t")).encode())
+    assert [r.student_number for r in tabs] == ["1001", "1002", "1003"]
 
 
 def test_reimport_is_idempotent_and_updates_by_number(app, runner, tmp_path):

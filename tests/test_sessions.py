@@ -220,6 +220,28 @@ def test_an_idle_session_ends_and_says_so(app, student, clock):
     assert signed_out(browser.get("/vote/"))  # and it stays ended
 
 
+def test_a_page_whose_reader_is_busy_keeps_the_session_alive(app, student, clock):
+    browser = app.test_client()
+    sign_in(browser, "1001", CODE)
+    page = browser.get("/vote/").text
+    idle = app.config["SESSION_IDLE_MINUTES"]
+    assert f'data-idle-seconds="{idle * 60}" data-alive-url="/session/alive"' in page
+    assert "js/session.js" in page
+    for _ in range(3):  # reading one page for three idle limits, typing now and then
+        clock.advance(idle - 1)
+        alive = browser.get("/session/alive")
+        assert (alive.status_code, alive.text) == (200, "ok")
+        assert alive.headers["Cache-Control"] == "no-store"
+    clock.advance(idle + 1)  # then nobody touches it
+    assert signed_out(browser.get("/session/alive"))
+
+
+def test_signed_out_pages_carry_no_idle_clock(client):
+    page = client.get("/sign-in").text
+    assert "data-idle-seconds" not in page
+    assert "js/session.js" not in page
+
+
 def test_activity_does_not_stretch_a_session_past_its_absolute_lifetime(app, student, clock):
     browser = app.test_client()
     sign_in(browser, "1001", CODE)

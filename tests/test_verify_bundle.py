@@ -471,6 +471,18 @@ def test_a_damaged_zip_is_reported_not_a_crash(bundle, capsys, tmp_path):
     assert "audit_log.jsonl: cannot be extracted from the .zip file" in verdict(output)
 
 
+def test_a_zip_whose_directory_demands_a_future_version_is_reported(bundle, capsys, tmp_path):
+    target, _election = bundle
+    archive = Path(shutil.make_archive(str(tmp_path / "copy"), "zip", root_dir=target))
+    data = bytearray(archive.read_bytes())
+    central = data.index(b"PK\x01\x02")
+    data[central + 6 : central + 8] = (213).to_bytes(2, "little")  # "version 21.3 needed"
+    archive.write_bytes(bytes(data))
+    status, output = run_verifier(archive, capsys=capsys)
+    assert status == 1
+    assert "not a bundle directory or a readable .zip file" in verdict(output)
+
+
 def test_json_nested_absurdly_deep_is_refused_by_name(bundle, capsys):
     target, election = bundle
     president = position_titled(election, "President")

@@ -237,6 +237,10 @@ def test_the_receipt_stays_while_the_student_is_on_it_and_is_never_cached(app, e
     assert len(codes) == 2
     assert 'href="/board/"' in first.text  # where a student checks a code
     assert RECEIPT_CODE.findall(browser.get("/vote/receipt").text) == codes  # a reload
+    # The browser's own requests and the page's keep-alive are not the student moving on.
+    assert browser.get("/favicon.ico").status_code == 404
+    assert browser.get("/session/alive").status_code == 200
+    assert RECEIPT_CODE.findall(browser.get("/vote/receipt").text) == codes
     token = csrf_token(browser, "/vote/receipt")  # the switcher's own token, on the receipt
     form = {"csrf_token": token, "language": "kk", "next": "/vote/receipt"}
     switched = browser.post("/language", data=form)

@@ -190,6 +190,18 @@ def choose_language() -> Response:
     return redirect(target)
 
 
+@bp.get("/session/alive")
+@signed_in
+def still_here() -> tuple[str, int, dict[str, str]]:
+    """Keep the session of someone busy on one page (reading, filling in a ballot) alive.
+
+    Any signed-in request moves the idle clock on (``security``); the page's script asks
+    here when its reader has typed or tapped since it last asked, so only real activity
+    keeps a session, and an abandoned kiosk still times out.
+    """
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
 @bp.get("/healthz")
 @public
 @limiter.exempt

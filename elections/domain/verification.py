@@ -297,7 +297,7 @@ class _Watch:
         self.head_seqs = frozenset(e.published_head.seq for e in elections if e.published_head)
         self.heads: dict[int, AuditEntry] = {}
         self.recorded: dict[tuple[int, str], object] = {}
-        self.lots: dict[tuple[int, object], list[str]] = {}
+        self.lots: dict[tuple[int, int], list[str]] = {}
 
     def stream(self, entries: Iterable[AuditEntry]) -> Iterator[AuditEntry]:
         """Pass the entries through, noting what the election checks will ask about."""
@@ -309,8 +309,9 @@ class _Watch:
                 for action, name in (SEALED, PUBLISHED):
                     if entry.action == action:
                         self.recorded[(entry.election_id, action)] = entry.details.get(name)
-                if entry.action == LOT_RECORDED:
-                    where = (entry.election_id, entry.details.get("position_id"))
+                position_id = entry.details.get("position_id")
+                if entry.action == LOT_RECORDED and type(position_id) is int:
+                    where = (entry.election_id, position_id)
                     self.lots.setdefault(where, []).append(_recorded_lot(entry.details))
             yield entry
 

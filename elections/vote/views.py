@@ -70,9 +70,6 @@ from elections.vote.ballot_page import (
 bp = Blueprint("vote", __name__, url_prefix="/vote")
 
 RECEIPT_KEY = "vote_receipt"
-# Requests that leave the receipt in the session: its page, a change of language on it,
-# and a second click on "Cast" (refused), after which the student may still want it.
-KEEPS_RECEIPT = frozenset({"vote.receipt", "auth.choose_language", "vote.cast", "static"})
 KIOSK_RETURN_SECONDS = 120  # time to copy four codes by hand; "Done" ends it sooner
 
 
@@ -237,11 +234,22 @@ def _kiosk_receipt(shown: dict[str, Any]) -> Response:
     return response
 
 
-@bp.before_app_request
-def forget_receipt_elsewhere() -> None:
-    """Drop the receipt from the session once the student moves on from it."""
-    if RECEIPT_KEY in session and request.endpoint not in KEEPS_RECEIPT:
+@bp.after_app_request
+def forget_receipt_elsewhere(response: Response) -> Response:
+    """Drop the receipt from the session once the student has another page in front of them.
+
+    Only a page shown in its place counts: not the browser's own requests (a favicon, a
+    prefetch), a redirect (a change of language comes back here), the session keep-alive,
+    or the refusal of a second click on "Cast", which links back to this receipt.
+    """
+    moved_on = (
+        response.status_code == 200
+        and response.mimetype == "text/html"
+        and request.endpoint != "vote.receipt"
+    )
+    if moved_on and RECEIPT_KEY in session:
         session.pop(RECEIPT_KEY)
+    return response
 
 
 @bp.get("/receipt")

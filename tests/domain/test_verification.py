@@ -596,3 +596,14 @@ def test_a_seeded_lot_whose_order_is_not_its_seeds_is_caught():
     check = verdict(verify(entries, [election]), CheckKind.lots, SINGLE)
     assert check.problem == Problem.lot_not_seeded_order
     assert SEED in describe(check)
+
+
+def test_a_lot_entry_naming_no_position_is_ignored_not_a_crash():
+    lot = LotRecord((1, 2), (2, 1))
+    entries, election = published_with([tied_position(lot)])
+    forged = log_of(
+        [(e.action, e.election_id, dict(e.details)) for e in entries]
+        + [("lot-recorded", ELECTION, {"position_id": [SINGLE], "tied": [1, 2], "order": [1, 2]})]
+    )
+    report = verify(forged, [election])  # a crash before: a list is no dictionary key
+    assert verdict(report, CheckKind.lots, SINGLE).status == Status.ok

@@ -73,9 +73,9 @@ def ask_to_sign_in() -> Response:
     target: str | None = request.full_path.rstrip("?")
     if request.method != "GET":
         election_id = (request.view_args or {}).get("election_id")
-        voting = request.blueprint == "vote" and election_id is not None
-        target = url_for("vote.ballot", election_id=election_id) if voting else None
-        if voting:
+        target = None
+        if request.blueprint == "vote" and election_id is not None:
+            target = url_for("vote.ballot", election_id=election_id)
             flash(
                 _("Nothing was cast: your session ended first. Please fill in your ballot again."),
                 "info",

@@ -58,7 +58,7 @@ from elections.domain.errors import BallotInvalid
 SEALED = ("ballot-box-sealed", "positions")
 PUBLISHED = ("election-published", "results")
 LOT_RECORDED = "lot-recorded"
-ROOM_LOT = "in-room"
+APP_LOT, ROOM_LOT = "by-app", "in-room"
 _TRACKING_CODE = re.compile(f"[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}-[{ALPHABET}]{{2}}")
 
 
@@ -243,6 +243,19 @@ def results_detail(results: Iterable[tuple[int, Mapping[str, object]]]) -> dict[
             {"position_id": pid, "digest": result_digest(result)}
             for pid, result in sorted(results, key=lambda pair: pair[0])
         ]
+    }
+
+
+def lot_detail(
+    position_id: int, tied: Iterable[int], order: Sequence[int], seed: str | None
+) -> dict[str, object]:
+    """Details for the ``lot-recorded`` entry that let ``lots`` run (no seed: drawn in the room)."""
+    return {
+        "position_id": position_id,
+        "tied": sorted(tied),
+        "order": list(order),
+        "drawn": APP_LOT if seed else ROOM_LOT,
+        "seed": seed if seed else "drawn in the room",
     }
 
 

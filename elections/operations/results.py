@@ -20,7 +20,7 @@ from sqlalchemy import select
 from elections.domain.counting import lot_order, result_to_dict
 from elections.domain.errors import DomainError
 from elections.domain.lifecycle import Phase
-from elections.domain.verification import results_detail
+from elections.domain.verification import LOT_RECORDED, lot_detail, results_detail
 from elections.extensions import db
 from elections.models import (
     Candidate,
@@ -108,17 +108,11 @@ def _store_lot(
     db.session.flush()
     record(
         actor,
-        "lot-recorded",
+        LOT_RECORDED,
         object_type="position",
         object_id=position.id,
         election_id=election.id,
-        details={
-            "position_id": position.id,
-            "tied": sorted(tied),
-            "order": list(order),
-            "drawn": "by-app" if seed else "in-room",
-            "seed": seed if seed else "drawn in the room",
-        },
+        details=lot_detail(position.id, tied, order, seed),
     )
     db.session.commit()
     return lot

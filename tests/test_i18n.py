@@ -200,7 +200,9 @@ def test_the_catalog_template_is_up_to_date(extracted):
 def test_every_string_is_translated_with_its_placeholders(extracted, language):
     catalog = read_catalog(language)
     assert catalog.num_plurals == get_plural(language).num_plurals
-    assert catalog.plural_expr == get_plural(language).plural_expr
+    # The rule's meaning, not its text: Babel releases spell the same CLDR rule differently.
+    ours, babels = c2py(catalog.plural_expr), c2py(get_plural(language).plural_expr)
+    assert [ours(n) for n in range(201)] == [babels(n) for n in range(201)]
     found: list[str] = []
     for message in extracted:
         if message.id:

@@ -21,8 +21,8 @@ from werkzeug.wrappers import Response
 
 from config import Config
 from elections import create_app
-from elections.access import roles_required
 from elections.domain.roles import Role
+from elections.web.access import roles_required
 
 FLOOR_PATH = "/bench/signed-in"
 

@@ -1,45 +1,23 @@
-"""The elections app: ``create_app`` is the only place an app is made."""
+"""The elections app: ``create_app`` (in ``elections.app``) is the only place an app is made.
+
+Imported lazily, so that the pure parts (``elections.domain``, ``elections.bundle`` and the
+offline verifier, ``python -m elections.verify``) load without Flask or the settings.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from elections.app import create_app
 
-from config import Config, selected_config
-from elections import audit, auth, cli, committee, database, errors, i18n, results, security, vote
-from elections.campaign.views import bp as campaign_bp
-from elections.extensions import babel, csrf, db, limiter, login_manager, migrate
-
-ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["create_app"]
 
 
-def create_app(
-    config: type[Config] | None = None, overrides: dict[str, Any] | None = None
-) -> Flask:
-    """Build the app: settings, extensions, blueprints, error pages and commands."""
-    app = Flask(
-        __name__, template_folder=str(ROOT / "templates"), instance_path=str(ROOT / "instance")
-    )
-    app.config.from_object(config or selected_config())
-    app.config.update(overrides or {})
-    security.refuse_unsafe_production(app)
-    Path(app.instance_path).mkdir(exist_ok=True)  # home of the default SQLite database
+def __getattr__(name: str) -> Any:
+    """Load the app factory on first use."""
+    if name == "create_app":
+        from elections.app import create_app
 
-    db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
-    csrf.init_app(app)
-    limiter.init_app(app)
-    login_manager.init_app(app)
-    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.school_timezone)
-
-    database.init_app(app)
-    security.init_app(app)
-    i18n.init_app(app)
-    errors.init_app(app)
-    blueprints = (auth.bp, vote.bp, committee.bp, audit.bp, audit.board_bp, results.bp, campaign_bp)
-    for blueprint in blueprints:
-        app.register_blueprint(blueprint)
-    cli.init_app(app)
-    return app
+        return create_app
+    raise AttributeError(name)

@@ -123,7 +123,7 @@ def _unstorable_value(error: Exception) -> tuple[str, int]:
 
 def _domain_error(error: DomainError) -> tuple[str, int]:
     """A refused action: nothing was written, and the reason is explained."""
-    from elections.refusals import explain
+    from elections.i18n.refusals import explain
 
     db.session.rollback()
     return error_page(error.status, explain(error))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from elections.access import ACCESS_ATTRIBUTE
+from elections.web.access import ACCESS_ATTRIBUTE
 from tests.conftest import make_student, sign_in
 
 STAFF_PAGES = ["/committee/", "/committee/roll"]

@@ -14,10 +14,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from elections.domain.audit_chain import verify_chain
-from elections.export_bundle import audit_entries, head_row
 from elections.extensions import db
 from elections.models import AuditEvent
 from elections.operations.audit_log import Actor, record
+from elections.queries.audit_log import audit_entries, head_row
 from tests.conftest import ON_POSTGRES, require
 
 THREADS = 8
@@ -128,7 +128,7 @@ def wait_for_growth_beyond(seq: int, seconds: float = 30) -> None:
 
 def test_verifying_while_others_append_reads_one_consistent_moment(app):
     """The head row, the log and the boxes are read as of one instant: no false alarm."""
-    from elections.audit.operations import verify_database
+    from elections.operations.auditing import verify_database
 
     for _ in range(20):
         record(Actor("committee1", "committee"), "warm-up")

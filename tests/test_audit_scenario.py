@@ -10,15 +10,15 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from elections.audit.operations import verify_database
+from elections.bundle.verify import verify_bundle
 from elections.domain.verification import CheckKind, Status, verify
-from elections.export_bundle import election_record
 from elections.extensions import db
 from elections.models import Election, Position, PublishedResult, User
 from elections.operations import lifecycle
 from elections.operations.audit_log import Actor
+from elections.operations.auditing import verify_database
 from elections.operations.voting import cast_ballots
-from elections.verify import verify_bundle
+from elections.queries.export import election_record
 from tests.conftest import make_election, make_position, make_staff, make_student
 
 COMMITTEE = Actor("committee1", "committee", "192.0.2.10")
@@ -133,8 +133,9 @@ def test_the_scenario_is_realistic(app):
 
 
 def test_records_verify_the_same_through_the_pure_core_and_a_bundle(app, tmp_path):
-    from elections.audit.operations import export_bundle
-    from elections.export_bundle import DirectoryWriter, audit_entries, head_row
+    from elections.operations.auditing import export_bundle
+    from elections.queries.audit_log import audit_entries, head_row
+    from elections.queries.export import DirectoryWriter
 
     election = run_election()
     direct = verify(list(audit_entries()), [election_record(election)], log_head=head_row())

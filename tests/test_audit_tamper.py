@@ -15,7 +15,8 @@ from elections.domain.audit_chain import make_entry
 from elections.domain.ballot import encode_ballot
 from elections.extensions import db
 from elections.models import AuditEvent, Ballot, PublishedResult
-from elections.operations.audit_log import entry_columns, hmac_key, stored_entry
+from elections.operations.audit_log import entry_columns, hmac_key
+from elections.queries.audit_log import stored_entry
 from tests.conftest import ON_POSTGRES
 from tests.test_audit_scenario import position_titled, run_election
 

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select, text, update
 
 from elections.audit.messages import RESULT_PARTS, explain_check
+from elections.bundle.verify import verify_bundle
 from elections.domain import counting
 from elections.domain.audit_chain import (
     AuditEntry,
@@ -23,9 +24,8 @@ from elections.domain.audit_chain import (
 )
 from elections.domain.verification import Check, CheckKind, Problem, Report, Status
 from elections.extensions import db
-from elections.models import AuditEvent, AuditHead
-from elections.operations.audit_log import HEAD_ID, entry_columns
-from elections.verify import verify_bundle
+from elections.models import HEAD_ID, AuditEvent, AuditHead
+from elections.operations.audit_log import entry_columns
 from tests.conftest import (
     ON_POSTGRES,
     make_election,

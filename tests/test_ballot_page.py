@@ -11,11 +11,11 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from elections.domain.ballot import PositionRules
+from elections.domain.collation import alphabetical_key
 from elections.domain.errors import BallotInvalid, BallotReason
 from elections.extensions import db
 from elections.models import Ballot, Candidate, Position
 from elections.vote.ballot_form import (
-    alphabetical_key,
     hidden_fields,
     read_answer,
     validate_answer,

@@ -15,9 +15,9 @@ from elections.models import (
     Observer,
     User,
 )
-from elections.observers import is_observer
 from elections.operations.audit_log import Actor
 from elections.operations.elections import delete_election
+from elections.queries.observers import is_observer
 
 COMMITTEE = Actor("committee1", "committee", "127.0.0.1")
 

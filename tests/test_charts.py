@@ -10,7 +10,7 @@ from html import escape as html_escape
 import pytest
 from markupsafe import escape
 
-from elections.charts import FILLS, Bar, Marker, Tone, bar_chart
+from elections.results.charts import FILLS, Bar, Marker, Tone, bar_chart
 from tests.test_results_factories import poll_with
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -179,7 +179,7 @@ def test_a_free_text_option_cannot_be_renamed_once_open(running):
 
 
 def test_photos_cannot_change_once_open(running):
-    from elections.photos import clean_photo
+    from elections.files.photos import clean_photo
     from tests.test_photos import LIMITS, image_bytes
 
     _position, candidate = running

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from elections.csv_safe import csv_text, neutralise
 from elections.domain.ballot import decode_ballot, seal_digest
 from elections.domain.counting import count, result_to_dict
 from elections.extensions import db
+from elections.files.csv_safe import csv_text, neutralise
 from elections.models import AuditHead, BallotSeal, Election, Observer, PublishedResult, User
 from elections.operations.results import record_room_lot
 from tests.conftest import make_student, post_form, sign_in

@@ -20,8 +20,8 @@ from flask.testing import FlaskClient
 from PIL import Image
 
 from elections.extensions import db
+from elections.files.photos import clean_photo
 from elections.models import Candidate, Election, Observer
-from elections.photos import clean_photo
 from tests.conftest import (
     STAFF_PASSWORD,
     enrol,

@@ -133,9 +133,13 @@ def test_a_session_left_at_the_kiosk_ends_after_a_short_idle(kiosk, election, mo
     seen = time.time()
     idle = kiosk.config["KIOSK_IDLE_MINUTES"] * 60
     assert idle < kiosk.config["SESSION_IDLE_MINUTES"] * 60
-    monkeypatch.setattr("elections.security.time", SimpleNamespace(time=lambda: seen + idle - 30))
+    monkeypatch.setattr(
+        "elections.web.security.time", SimpleNamespace(time=lambda: seen + idle - 30)
+    )
     assert browser.get("/vote/").status_code == 200
-    monkeypatch.setattr("elections.security.time", SimpleNamespace(time=lambda: seen + 2 * idle))
+    monkeypatch.setattr(
+        "elections.web.security.time", SimpleNamespace(time=lambda: seen + 2 * idle)
+    )
     assert browser.get("/vote/").status_code == 302
 
 

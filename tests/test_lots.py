@@ -14,15 +14,15 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from elections.audit.operations import verify_database
 from elections.domain.counting import lot_order
 from elections.domain.lifecycle import Phase
 from elections.domain.verification import CheckKind, Status
 from elections.extensions import db
 from elections.models import Election, Lot, PublishedResult
 from elections.operations import lifecycle as phases
+from elections.operations.auditing import verify_database
 from elections.operations.results import ResultsReason, ResultsRefused, draw_lot, record_room_lot
-from elections.tally import tally_position
+from elections.queries.tally import tally_position
 from tests.conftest import post_form
 from tests.test_results_factories import entries, poll_with
 

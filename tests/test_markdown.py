@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import pytest
 from markupsafe import Markup
 
-from elections.markdown import ALLOWED_TAGS, render_manifesto
+from elections.files.markdown import ALLOWED_TAGS, render_manifesto
 
 HOSTILE = [
     "<script>alert(1)</script>",

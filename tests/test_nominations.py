@@ -19,6 +19,7 @@ from sqlalchemy import select
 from elections.domain.errors import LifecycleReason
 from elections.domain.lifecycle import Phase
 from elections.extensions import db
+from elections.i18n.refusals import REASONS
 from elections.models import (
     AuditEvent,
     CampaignPageVersion,
@@ -39,7 +40,6 @@ from elections.operations.nominations import (
     NominationRefused,
     PageText,
 )
-from elections.refusals import REASONS
 from elections.vote.ballot_page import load_student_ballot, standing_candidates
 from tests.conftest import ON_POSTGRES, make_position, make_student, post_form, require, sign_in
 

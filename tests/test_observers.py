@@ -15,11 +15,11 @@ from sqlalchemy import select
 from elections.domain.lifecycle import Phase, next_phases
 from elections.extensions import db
 from elections.models import AuditEvent, Candidate, Election, Observer, User
-from elections.observers import is_observer, observed_elections
 from elections.operations import lifecycle as phases
 from elections.operations import nominations as ops
 from elections.operations.nominations import ObserverReason, ObserverRefused
 from elections.operations.voting import cast_ballots
+from elections.queries.observers import is_observer, observed_elections
 from tests.conftest import make_staff, post_form
 from tests.test_nominations import (
     COMMITTEE,

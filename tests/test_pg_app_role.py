@@ -19,8 +19,8 @@ from sqlalchemy.exc import DBAPIError
 
 from config import TestingConfig
 from elections import create_app
-from elections.audit.operations import verify_database
 from elections.extensions import db
+from elections.operations.auditing import verify_database
 from tests.conftest import ON_POSTGRES, require
 from tests.test_audit_scenario import run_election
 

@@ -10,9 +10,9 @@ from PIL import ExifTags, Image
 from sqlalchemy import select
 
 from elections.extensions import db
+from elections.files.photos import MAX_SIDE, PhotoReason, PhotoRefused, clean_photo
+from elections.i18n.refusals import REASONS
 from elections.models import AuditEvent, Candidate
-from elections.photos import MAX_SIDE, PhotoReason, PhotoRefused, clean_photo
-from elections.refusals import REASONS
 from tests.conftest import enrol, make_election, make_position, make_student, post_form, sign_in
 
 TOMORROW = timedelta(days=1)

@@ -10,8 +10,8 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from elections.extensions import db
+from elections.files.roll import RollFileError, RollProblem, parse_roll
 from elections.models import AuditEvent, User
-from elections.roll_file import RollFileError, RollProblem, parse_roll
 from tests.conftest import enrol, make_election, make_staff, post_form
 
 HEADER = "student_number,full_name,grade,class,shanyrak\n"

@@ -84,7 +84,7 @@ def test_sqlite_storage_is_rebuilt_after_the_seal(app):
 def test_a_reader_holding_the_write_ahead_log_is_reported(app, monkeypatch, caplog):
     if db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite's write-ahead log")
-    monkeypatch.setattr("elections.database.SQLITE_BUSY_TIMEOUT_MS", 50)  # not 15 s, here
+    monkeypatch.setattr("elections.models.engine.SQLITE_BUSY_TIMEOUT_MS", 50)  # not 15 s, here
     db.engine.dispose()  # new connections take the shorter wait
     election, position, students = open_election_with_voters(3)
     for student in students:

@@ -19,9 +19,9 @@ from werkzeug.wrappers import Response
 
 from config import ProductionConfig
 from elections import create_app
-from elections.access import public
 from elections.extensions import db
 from elections.models import User
+from elections.web.access import public
 from tests.conftest import make_election, make_position, make_student, post_form, sign_in
 from tests.test_hostile_factories import NONCE, page_problems, row_counts
 from tests.test_voting import answers, positions_of, review, signed_in_student

@@ -200,7 +200,7 @@ def clock(monkeypatch) -> Clock:
     """Freeze the session clock at a known instant."""
     fake = Clock(1_900_000_000.0)
     # Only the session code's clock: the rest of the app keeps the real time.
-    monkeypatch.setattr("elections.security.time", SimpleNamespace(time=fake))
+    monkeypatch.setattr("elections.web.security.time", SimpleNamespace(time=fake))
     return fake
 
 

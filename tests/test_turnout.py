@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert
 
-from elections.committee.turnout import election_turnout
 from elections.extensions import db
 from elections.models import Participation
 from elections.operations import lifecycle as phases
 from elections.operations.audit_log import Actor
+from elections.queries.turnout import election_turnout
 from tests.conftest import make_election, make_position, make_student, sign_in
 
 ACTOR = Actor("committee1", "committee")

@@ -1,6 +1,6 @@
 """The export bundle and the standalone verifier: honest exports pass, every tampering is named.
 
-Bundles are written by ``flask audit export``; most checks call ``elections.verify.main``
+Bundles are written by ``flask audit export``; most checks call ``elections.bundle.verify.main``
 in-process for speed, and two run ``python -m elections.verify`` as a separate process,
 one of them with Flask and SQLAlchemy made unimportable, to prove it needs neither.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from elections import verify
+from elections.bundle import layout, verify
 from elections.domain.ballot import seal_digest
 from elections.extensions import db
 from elections.models import AuditEvent, Election
@@ -80,8 +80,8 @@ def edit_json_line(path: Path, index: int, **changes: object) -> None:
 def test_the_bundle_holds_what_the_format_promises(bundle):
     target, election = bundle
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["format"] == verify.FORMAT
-    assert manifest["format_version"] == verify.FORMAT_VERSION
+    assert manifest["format"] == layout.FORMAT
+    assert manifest["format_version"] == layout.FORMAT_VERSION
     log_lines = read_lines(target / "audit_log.jsonl")
     assert manifest["audit_log"]["entries"] == len(log_lines)
     assert manifest["audit_log"]["head"]["seq"] == json.loads(log_lines[-1])["seq"]
@@ -221,7 +221,7 @@ def test_a_rewritten_published_head_is_caught(bundle, capsys):
 def test_a_ballot_changed_after_the_seal_is_named_by_position(bundle, capsys, tamper):
     target, election = bundle
     president = position_titled(election, "President")
-    path = target / verify.ballots_file(president.id)
+    path = target / layout.ballots_file(president.id)
     lines = read_lines(path)
     first = json.loads(lines[0])
     if tamper == "add":
@@ -244,7 +244,7 @@ def test_a_ballot_changed_after_the_seal_is_named_by_position(bundle, capsys, ta
 def test_ballots_and_seal_rewritten_together_contradict_the_log(bundle, capsys):
     target, election = bundle
     council = position_titled(election, "Council")
-    path = target / verify.ballots_file(council.id)
+    path = target / layout.ballots_file(council.id)
     kept = read_lines(path)[1:]
     write_lines(path, kept)
     manifest_path = target / "manifest.json"
@@ -270,7 +270,7 @@ def test_ballots_and_seal_rewritten_together_contradict_the_log(bundle, capsys):
 def test_a_changed_published_result_is_named_by_position(bundle, capsys):
     target, election = bundle
     president = position_titled(election, "President")
-    path = target / verify.result_file(president.id)
+    path = target / layout.result_file(president.id)
     result = json.loads(path.read_text(encoding="utf-8"))
     loser = next(c for c in result["candidates"] if c not in result["elected"])
     result["elected"] = [loser]
@@ -390,7 +390,7 @@ def edit_manifest(target: Path, change) -> None:
 def test_a_manifest_claiming_an_earlier_phase_still_gets_the_recount(bundle, capsys):
     target, election = bundle
     president = position_titled(election, "President")
-    path = target / verify.result_file(president.id)
+    path = target / layout.result_file(president.id)
     result = json.loads(path.read_text(encoding="utf-8"))
     result["elected"] = [next(c for c in result["candidates"] if c not in result["elected"])]
     path.write_text(json.dumps(result), encoding="utf-8")
@@ -486,7 +486,7 @@ def test_a_zip_whose_directory_demands_a_future_version_is_reported(bundle, caps
 def test_json_nested_absurdly_deep_is_refused_by_name(bundle, capsys):
     target, election = bundle
     president = position_titled(election, "President")
-    path = target / verify.result_file(president.id)
+    path = target / layout.result_file(president.id)
     result = json.loads(path.read_text(encoding="utf-8"))
     deep: object = []
     for _ in range(900):
@@ -495,7 +495,7 @@ def test_json_nested_absurdly_deep_is_refused_by_name(bundle, capsys):
     path.write_text(json.dumps(result), encoding="utf-8")
     status, output = run_verifier(target, capsys=capsys)
     assert status == 1
-    assert f"{verify.result_file(president.id)}: nested more than 64 levels deep" in output
+    assert f"{layout.result_file(president.id)}: nested more than 64 levels deep" in output
 
 
 HASH = "9f" * 32

@@ -13,13 +13,13 @@ from flask import Blueprint, g, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from elections.access import public
 from elections.audit.forms import BoardSearchForm
 from elections.domain import codes
 from elections.domain.lifecycle import Phase
 from elections.errors import error_page
 from elections.extensions import db
 from elections.models import Ballot, BallotSeal, Election, Position
+from elections.web.access import public
 
 bp = Blueprint("board", __name__, url_prefix="/board")
 TRACKING_CODE_GROUPS = (4, 4, 2)

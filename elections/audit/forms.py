@@ -12,9 +12,9 @@ from wtforms import DateTimeLocalField, SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import AnyOf, Length, Optional, ValidationError
 
-from elections.audit.log_filter import LogFilter
+from elections.bundle.verify import read_head
 from elections.domain.audit_chain import ChainHead
-from elections.verify import read_head
+from elections.queries.audit_log import LogFilter
 
 # Browsers send "2026-03-02T09:00"; some add seconds.
 DATETIME_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]

@@ -12,22 +12,16 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms.validators import ValidationError
 
-from elections.audit import operations
-from elections.audit.access import WORKSPACE_ROLES, audit_workspace
 from elections.audit.forms import BundleForm, ExportLogForm, LogFilterForm, VerifyForm
-from elections.audit.log_filter import LogFilter, known_actions, page
 from elections.audit.messages import check_name, explain_check, summary
-from elections.auth.views import current_actor
-from elections.domain.roles import Role
-from elections.export_bundle import ZipWriter, exportable_elections
+from elections.domain.roles import STAFF, Role
 from elections.extensions import db
 from elections.models import AuditEvent, Election, Position
-from elections.observers import (
-    HIDDEN_FROM_OBSERVERS,
-    audit_log_visible,
-    observer_or_roles,
-    viewing_role,
-)
+from elections.operations import auditing as operations
+from elections.queries.audit_log import LogFilter, known_actions, page
+from elections.queries.export import ZipWriter, exportable_elections
+from elections.queries.observers import HIDDEN_FROM_OBSERVERS, audit_log_visible
+from elections.web.access import current_actor, observer_or_roles, roles_required, viewing_role
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -59,7 +53,7 @@ def details_preview(details: object) -> str:
 
 
 @bp.get("/")
-@audit_workspace
+@roles_required(*STAFF)
 def log() -> str:
     """The log, newest first, filtered and paged by sequence number."""
     form = LogFilterForm(request.args)
@@ -87,7 +81,7 @@ def log() -> str:
 
 
 @bp.post("/export")
-@audit_workspace
+@roles_required(*STAFF)
 def export_log() -> Response:
     """Download the filtered log as CSV or JSON Lines."""
     form = ExportLogForm()
@@ -106,7 +100,7 @@ def export_log() -> Response:
 
 
 @bp.post("/verify")
-@audit_workspace
+@roles_required(*STAFF)
 def verify() -> str | Response:
     """Verify the chain and every closed election, and show every check."""
     form = VerifyForm()
@@ -136,7 +130,7 @@ def verify() -> str | Response:
 
 
 @bp.post("/bundle")
-@audit_workspace
+@roles_required(*STAFF)
 def bundle() -> Response:
     """Download an export bundle as a .zip: a closed election with its ballots, or the log."""
     form = _bundle_form()
@@ -156,7 +150,7 @@ def bundle() -> Response:
 
 
 @bp.get("/elections/<int:election_id>")
-@observer_or_roles(*WORKSPACE_ROLES)
+@observer_or_roles(*STAFF)
 def election_log(election_id: int) -> str:
     """One election's entries, newest first; its observers see them once voting has closed."""
     election = db.get_or_404(Election, election_id)

@@ -1,5 +1,5 @@
 """Sign-in, sign-out, language choice, and the landing page that sends each role home."""
 
-from elections.auth.views import bp, current_actor
+from elections.auth.views import bp
 
-__all__ = ["bp", "current_actor"]
+__all__ = ["bp"]

@@ -21,15 +21,14 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
-from elections.access import public, signed_in
 from elections.auth.forms import LanguageForm, SignInForm
 from elections.domain.roles import Role
 from elections.extensions import db, limiter, login_manager
-from elections.i18n import SESSION_LANGUAGE
+from elections.i18n.language import SESSION_LANGUAGE
 from elections.models import User
 from elections.operations import accounts
-from elections.operations.audit_log import Actor
-from elections.security import MAX_ROW_ID, start_session_clock
+from elections.web.access import current_actor, public, signed_in
+from elections.web.security import MAX_ROW_ID, start_session_clock
 
 bp = Blueprint("auth", __name__)
 
@@ -82,13 +81,6 @@ def ask_to_sign_in() -> Response:
             )
     expired = "1" if g.get("session_expired") else None
     return redirect(url_for("auth.sign_in", next=safe_next(target), expired=expired))
-
-
-def current_actor() -> Actor:
-    """The signed-in person and client address, as the audit log names them."""
-    if current_user.is_authenticated:
-        return Actor(current_user.username, current_user.role, request.remote_addr)
-    return Actor(None, None, request.remote_addr)
 
 
 def safe_next(target: str | None) -> str | None:

@@ -8,13 +8,13 @@ from flask_wtf.file import FileField
 from wtforms import Field, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from elections.i18n.refusals import explain
 from elections.operations.nominations import (
     MAX_MANIFESTO,
     MAX_VIDEO_URL,
     NominationRefused,
     check_video_url,
 )
-from elections.refusals import explain
 
 
 def _video_link(_form: FlaskForm, field: Field) -> None:

@@ -8,20 +8,21 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms.fields import SelectChoice
 
-from elections.access import roles_required, signed_in
-from elections.auth import current_actor
-from elections.campaign import pages
 from elections.campaign.forms import ComplaintForm, NominationForm, ObserverForm, PageForm
-from elections.committee.candidates import uploaded_photo
 from elections.domain import lifecycle
 from elections.domain.roles import Role
 from elections.extensions import db
-from elections.i18n import localized_title
+from elections.files.photos import Photo, PhotoRefused
+from elections.i18n.language import localized_title
+from elections.i18n.refusals import explain
 from elections.models import Candidate, Election, User, utcnow
 from elections.operations import complaints, nominations
 from elections.operations.nominations import PageText
-from elections.photos import Photo, PhotoRefused
-from elections.refusals import explain
+from elections.queries import campaign as pages
+from elections.queries import complaints as appeals
+from elections.queries import eligibility
+from elections.web.access import current_actor, roles_required, signed_in
+from elections.web.uploads import uploaded_photo
 
 bp = Blueprint("campaign", __name__, url_prefix="/campaign")
 
@@ -103,7 +104,7 @@ def nominate(election_id: int) -> Response | str:
     standable = [
         p
         for p in shown.positions
-        if p.method != "yesno" and nominations.may_stand(p, student) and p.id not in taken
+        if p.method != "yesno" and eligibility.may_stand(p, student) and p.id not in taken
     ]
     form = NominationForm()
     form.position.choices = [SelectChoice(p.id, localized_title(p)) for p in standable]
@@ -238,10 +239,10 @@ def complaints_page(election_id: int) -> Response | str:
     """A candidate's or observer's complaints in this election, and a form in the window."""
     shown = _election(election_id)
     user = _user()
-    if not complaints.may_complain(user, shown.id):
+    if not appeals.may_complain(user, shown.id):
         abort(403)
     now = utcnow()
-    window = complaints.appeals_open(shown, now)
+    window = appeals.appeals_open(shown, now)
     form = ComplaintForm()
     if window and form.validate_on_submit():
         complaints.file_complaint(current_actor(), user, shown.id, form.text.data or "", now)
@@ -252,11 +253,11 @@ def complaints_page(election_id: int) -> Response | str:
         election=shown,
         form=form,
         window=window,
-        filed=complaints.election_complaints(shown.id, author_id=user.id),
+        filed=appeals.election_complaints(shown.id, author_id=user.id),
     )
 
 
 @bp.app_template_global()
-def protocol_complaints(election: Election) -> list[complaints.ComplaintRecord]:
+def protocol_complaints(election: Election) -> list[appeals.ComplaintRecord]:
     """The complaints and answers the published protocol lists (the results pages call this)."""
-    return complaints.election_complaints(election.id)
+    return appeals.election_complaints(election.id)

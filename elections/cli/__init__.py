@@ -2,9 +2,10 @@
 
 from flask import Flask
 
-from elections.cli import audit, demo, polls, roll, users
+from elections.cli import audit, polls, roll, users
+from elections.cli.demo.commands import demo
 
-COMMANDS = (users.user, roll.roll, demo.demo, polls.election, polls.polls, audit.audit)
+COMMANDS = (users.user, roll.roll, demo, polls.election, polls.polls, audit.audit)
 
 
 def init_app(app: Flask) -> None:

@@ -8,15 +8,15 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from elections.audit import operations
+from elections.bundle.verify import head_argument
 from elections.cli.operator import cli_actor
 from elections.domain.errors import DomainError
 from elections.domain.verification import describe
-from elections.export_bundle import DirectoryWriter
 from elections.extensions import db
+from elections.i18n.refusals import explain
 from elections.models import Election
-from elections.refusals import explain
-from elections.verify import head_argument
+from elections.operations import auditing as operations
+from elections.queries.export import DirectoryWriter
 
 
 @click.group()

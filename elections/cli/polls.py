@@ -13,10 +13,10 @@ from sqlalchemy import select
 from elections.cli.operator import cli_actor
 from elections.domain.errors import DomainError
 from elections.extensions import db
+from elections.i18n.refusals import explain
 from elections.models import Election
 from elections.operations import lifecycle as phases
 from elections.operations.lifecycle import Transition
-from elections.refusals import explain
 
 
 def _refusal(error: DomainError) -> click.ClickException:

@@ -8,9 +8,9 @@ import click
 from flask.cli import with_appcontext
 
 from elections.cli.operator import cli_actor
+from elections.files.roll import RollFileError, parse_roll
+from elections.i18n.refusals import explain_roll_error
 from elections.operations.roll import import_roll
-from elections.refusals import explain_roll_error
-from elections.roll_file import RollFileError, parse_roll
 
 
 @click.group()

@@ -10,8 +10,8 @@ from flask.cli import with_appcontext
 from elections.cli.operator import cli_actor
 from elections.domain.errors import DomainError
 from elections.domain.roles import Role
+from elections.i18n.refusals import explain
 from elections.operations import accounts
-from elections.refusals import explain
 
 STAFF_CHOICES = [str(r) for r in (Role.committee, Role.auditor, Role.admin)]
 

@@ -13,8 +13,6 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from elections.access import roles_required
-from elections.auth import current_actor
 from elections.committee.blueprint import bp
 from elections.committee.forms import AnswerForm, ReviewForm
 from elections.committee.views import COMMITTEE, election_or_404, now
@@ -29,8 +27,10 @@ from elections.models import (
     Position,
     User,
 )
-from elections.operations import complaints as appeals
+from elections.operations import complaints as appeal_ops
 from elections.operations import nominations as ops
+from elections.queries import complaints as appeals
+from elections.web.access import current_actor, roles_required
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ def complaints(election_id: int) -> str:
         "committee/complaints.html",
         election=election,
         filed=appeals.election_complaints(election.id),
-        can_answer=election.current_phase in appeals.ANSWERING_PHASES,
+        can_answer=election.current_phase in appeal_ops.ANSWERING_PHASES,
         window=appeals.appeals_open(election, now()),
         form=AnswerForm(formdata=None),
     )
@@ -168,6 +168,8 @@ def answer_complaint(complaint_id: int) -> Response:
         flash(_("Write the answer first."), "error")
         return redirect(back + f"#complaint-{complaint_id}")
     member = current_user._get_current_object()
-    appeals.answer_complaint(current_actor(), member, complaint_id, form.answer.data or "", now())
+    appeal_ops.answer_complaint(
+        current_actor(), member, complaint_id, form.answer.data or "", now()
+    )
     flash(_("The answer is recorded."), "success")
     return redirect(back + f"#complaint-{complaint_id}")

@@ -2,46 +2,29 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
-from elections.access import public, roles_required
-from elections.auth import current_actor
-from elections.campaign.pages import page_visible
 from elections.committee.blueprint import bp
 from elections.committee.forms import CandidateEditForm, CandidateForm
 from elections.committee.views import COMMITTEE
 from elections.domain import lifecycle
 from elections.extensions import db
-from elections.markdown import render_manifesto
+from elections.files.markdown import render_manifesto
+from elections.files.photos import PhotoRefused
+from elections.i18n.refusals import explain
 from elections.models import Candidate, Position
 from elections.operations import candidates as ops
-from elections.photos import Photo, PhotoRefused, clean_photo
-from elections.refusals import explain
+from elections.queries.campaign import page_visible
+from elections.web.access import current_actor, public, roles_required
+from elections.web.uploads import uploaded_photo
 
 PHOTO_MAX_AGE = 365 * 24 * 3600
 
 bp.add_app_template_filter(render_manifesto, "manifesto")
-
-
-def uploaded_photo(field: object) -> Photo | None:
-    """The cleaned photo from a file field, None when no file was chosen.
-
-    Raises ``PhotoRefused`` when the file is not a usable photo.
-    """
-    upload = getattr(field, "data", None)
-    if not isinstance(upload, FileStorage) or not upload.filename:
-        return None
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
-    return clean_photo(
-        upload.read(limit + 1),
-        max_bytes=limit,
-        max_pixels=current_app.config["PHOTO_MAX_PIXELS"],
-    )
 
 
 def _warn_look_alikes(candidate: Candidate) -> None:

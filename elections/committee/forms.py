@@ -27,7 +27,7 @@ from wtforms.validators import (
 
 from elections.domain.eligibility import parse_grades, parse_names
 from elections.domain.errors import RuleInvalid
-from elections.refusals import explain
+from elections.i18n.refusals import explain
 
 # Browsers send "2026-03-02T09:00"; some add seconds.
 DATETIME_LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]

@@ -7,8 +7,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
-from elections.access import roles_required
-from elections.auth import current_actor
 from elections.committee.blueprint import bp
 from elections.committee.forms import PositionForm
 from elections.committee.views import COMMITTEE, election_or_404
@@ -16,6 +14,7 @@ from elections.domain.eligibility import parse_grades, parse_names
 from elections.extensions import db
 from elections.models import Position
 from elections.operations import elections as ops
+from elections.web.access import current_actor, roles_required
 
 
 def _spec(form: PositionForm) -> ops.PositionSpec:

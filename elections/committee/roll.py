@@ -14,17 +14,16 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms.fields import SelectChoice
 
-from elections.access import roles_required
-from elections.auth import current_actor
 from elections.committee.blueprint import bp
 from elections.committee.forms import IssueCodesForm, ReplaceCodeForm, RollUploadForm
 from elections.domain.roles import Role
 from elections.extensions import db
+from elections.files.roll import RollFileError, parse_roll
+from elections.i18n.refusals import explain_roll_error
 from elections.models import User
 from elections.operations import accounts
 from elections.operations.roll import import_roll
-from elections.refusals import explain_roll_error
-from elections.roll_file import RollFileError, parse_roll
+from elections.web.access import current_actor, roles_required
 
 COMMITTEE = (Role.committee, Role.admin)
 ALL_CLASSES = "*"

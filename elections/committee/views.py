@@ -10,8 +10,6 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
-from elections.access import roles_required
-from elections.auth import current_actor
 from elections.committee.blueprint import bp
 from elections.committee.forms import CALENDAR_FIELDS, ElectionForm, PhaseForm
 from elections.domain import lifecycle
@@ -22,8 +20,9 @@ from elections.extensions import db
 from elections.models import Election, User
 from elections.operations import elections as ops
 from elections.operations import lifecycle as phases
-from elections.operations.complaints import unanswered_complaints
 from elections.operations.lifecycle import opening_counts
+from elections.queries.complaints import unanswered_complaints
+from elections.web.access import current_actor, roles_required
 
 COMMITTEE = (Role.committee, Role.admin)
 

@@ -20,7 +20,7 @@ from enum import StrEnum
 from itertools import pairwise
 
 from elections.domain.errors import LifecycleReason, LifecycleRefusal, ScheduleProblem
-from elections.domain.roles import Role
+from elections.domain.roles import STAFF, Role
 
 
 class Phase(StrEnum):
@@ -39,9 +39,13 @@ class Phase(StrEnum):
 _ORDER = tuple(Phase)
 AFTER_CLOSING = frozenset({Phase.closed, Phase.appeals, Phase.published})
 """The phases whose ballot boxes are sealed: what may be exported and verified."""
+WITHDRAW_PHASES = frozenset({Phase.draft, Phase.nomination, Phase.campaign})
+"""A candidate may withdraw until campaigning stops."""
+OBSERVER_PHASES = frozenset({Phase.draft, Phase.nomination, Phase.campaign, Phase.silence})
+"""Observers are named before voting opens, so nobody joins to watch a count under way."""
 _ALWAYS_USED = frozenset({Phase.draft, Phase.open, Phase.closed, Phase.published})
 _ALREADY = {Phase.open: LifecycleReason.already_open, Phase.closed: LifecycleReason.already_closed}
-_OFFICIALS = frozenset({Role.committee, Role.auditor, Role.admin, Role.observer})
+_OFFICIALS = frozenset({*STAFF, Role.observer})
 
 
 @dataclass(frozen=True)

@@ -13,3 +13,7 @@ class Role(StrEnum):
     # Capacities, never stored on an account: a candidate's named observer, and anyone signed out.
     observer = "observer"
     public = "public"
+
+
+STAFF = (Role.committee, Role.auditor, Role.admin)
+ACCOUNT_ROLES = (Role.student, *STAFF)  # the roles an account can hold

@@ -12,9 +12,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from elections.domain import audit_chain
 from elections.extensions import db
-from elections.models import AuditEvent, AuditHead
-
-HEAD_ID = 1
+from elections.models import HEAD_ID, AuditEvent, AuditHead
 
 
 @dataclass(frozen=True)
@@ -116,21 +114,3 @@ def entry_columns(entry: audit_chain.AuditEntry) -> dict[str, Any]:
         "prev_hash": entry.prev_hash,
         "hash": entry.hash,
     }
-
-
-def stored_entry(row: AuditEvent) -> audit_chain.AuditEntry:
-    """Rebuild the chain entry a stored row claims to be, for verification."""
-    return audit_chain.AuditEntry(
-        seq=row.seq,
-        occurred_at=row.occurred_at,
-        actor=row.actor,
-        actor_role=row.actor_role,
-        action=row.action,
-        object_type=row.object_type,
-        object_id=row.object_id,
-        election_id=row.election_id,
-        details=row.details,
-        client_addr=row.client_addr,
-        prev_hash=row.prev_hash,
-        hash=row.hash,
-    )

@@ -19,6 +19,7 @@ from elections.domain.errors import DomainError, LifecycleReason, LifecycleRefus
 from elections.domain.lifecycle import Phase
 from elections.domain.roles import Role
 from elections.extensions import db
+from elections.files.photos import Photo
 from elections.models import REGISTERED, CampaignPageVersion, Candidate, Election, User
 from elections.operations.audit_log import Actor, record, sha256_text
 from elections.operations.elections import (
@@ -29,7 +30,6 @@ from elections.operations.elections import (
     get_position,
     lock_election,
 )
-from elections.photos import Photo
 
 MAX_NAME = 200
 MAX_MANIFESTO = 20_000

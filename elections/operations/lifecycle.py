@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select
+from sqlalchemy import and_, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from elections.domain import eligibility, lifecycle
@@ -29,12 +29,13 @@ from elections.domain.errors import DomainError
 from elections.domain.lifecycle import Phase
 from elections.domain.roles import Role
 from elections.extensions import db
-from elections.models import REGISTERED, AuditHead, Complaint, Election, EligibleVoter, User
-from elections.operations.audit_log import HEAD_ID, SYSTEM, Actor, record
+from elections.models import HEAD_ID, REGISTERED, AuditHead, Election, EligibleVoter, User
+from elections.operations.audit_log import SYSTEM, Actor, record
 from elections.operations.complaints import ComplaintReason, ComplaintRefused
 from elections.operations.elections import lock_election
 from elections.operations.results import snapshot_results
 from elections.operations.sealing import compact_ballot_storage, seal_ballot_box
+from elections.queries.complaints import unanswered_complaints
 
 
 @dataclass(frozen=True)
@@ -96,18 +97,6 @@ def opening_counts(election: Election) -> dict[str, int]:
     return {"positions": len(election.positions), "positions_with_candidates": with_candidates}
 
 
-def _unanswered_complaints(election_id: int) -> int:
-    """Complaints still waiting for the commission's written answer."""
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Complaint)
-            .where(Complaint.election_id == election_id, Complaint.answer.is_(None))
-        )
-        or 0
-    )
-
-
 def _freeze_roll(election: Election) -> dict[str, Any]:
     """Copy every active student into the election's roll with their facts of today.
 
@@ -150,7 +139,7 @@ def _apply(
         raise ComplaintRefused(ComplaintReason.override_reason_required)
     source = election.current_phase
     counts = opening_counts(election) if target == Phase.open else {}
-    complaints = _unanswered_complaints(election.id) if target == Phase.published else 0
+    complaints = unanswered_complaints(election.id) if target == Phase.published else 0
     lifecycle.advance(
         source,
         target,

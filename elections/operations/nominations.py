@@ -26,13 +26,13 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, func, select
 
 from elections.domain import lifecycle
-from elections.domain.eligibility import StudentFacts, is_eligible
 from elections.domain.errors import DomainError, LifecycleReason, LifecycleRefusal
-from elections.domain.lifecycle import Phase
-from elections.domain.roles import Role
+from elections.domain.lifecycle import OBSERVER_PHASES, WITHDRAW_PHASES, Phase
 from elections.extensions import db
+from elections.files.photos import Photo
 from elections.models import (
     REGISTERED,
+    STANDING,
     Candidate,
     Election,
     Endorsement,
@@ -43,7 +43,7 @@ from elections.models import (
 from elections.operations.audit_log import Actor, record, sha256_text
 from elections.operations.candidates import get_candidate, keep_version, set_photo
 from elections.operations.elections import LookupReason, NotFound, get_position, lock_election
-from elections.photos import Photo
+from elections.queries.eligibility import may_stand, may_vote_for
 
 MAX_MANIFESTO = 20_000
 MAX_VIDEO_URL = 500
@@ -51,11 +51,6 @@ MAX_REASON = 2_000
 VIDEO_SCHEMES = ("http", "https")
 # Nominations close when the campaign starts; the commission may finish reviewing during it.
 REVIEW_PHASES = frozenset({Phase.nomination, Phase.campaign})
-# A candidate may withdraw until campaigning stops.
-WITHDRAW_PHASES = frozenset({Phase.draft, Phase.nomination, Phase.campaign})
-# Observers are named before voting opens, so nobody joins to watch a count already under way.
-OBSERVER_PHASES = frozenset({Phase.draft, Phase.nomination, Phase.campaign, Phase.silence})
-STANDING = ("nominated", REGISTERED)
 
 
 class NominationReason(StrEnum):
@@ -141,35 +136,6 @@ def check_video_url(text: str | None) -> str | None:
     if parts.scheme.lower() not in VIDEO_SCHEMES or not parts.hostname or "@" in parts.netloc:
         raise refused
     return value
-
-
-def facts_of(student: User) -> StudentFacts | None:
-    """A student's facts for an eligibility rule, None for an account without them."""
-    if student.grade is None or student.class_name is None or student.shanyrak is None:
-        return None
-    return StudentFacts(student.grade, student.class_name, student.shanyrak)
-
-
-def may_stand(position: Position, student: User) -> bool:
-    """Whether the position's candidate rule admits this active student."""
-    facts = facts_of(student)
-    return (
-        student.role == Role.student
-        and student.active
-        and facts is not None
-        and is_eligible(position.candidate_rule, facts)
-    )
-
-
-def may_vote_for(position: Position, student: User) -> bool:
-    """Whether the position's voter rule admits this active student (today's roll)."""
-    facts = facts_of(student)
-    return (
-        student.role == Role.student
-        and student.active
-        and facts is not None
-        and is_eligible(position.voter_rule, facts)
-    )
 
 
 def _own_candidacy(student: User, candidate_id: int) -> tuple[Candidate, Election]:

@@ -33,7 +33,7 @@ from elections.models import (
 )
 from elections.operations.audit_log import Actor, record
 from elections.operations.elections import get_position, lock_election
-from elections.tally import (
+from elections.queries.tally import (
     LOT_PHASES,
     paper_candidates,
     runoff_seats,

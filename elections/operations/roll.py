@@ -9,9 +9,9 @@ from sqlalchemy import select
 from elections.domain.lifecycle import Phase
 from elections.domain.roles import Role
 from elections.extensions import db
+from elections.files.roll import RollFileError, RollProblem, RollRow, RowError
 from elections.models import Election, EligibleVoter, User
 from elections.operations.audit_log import Actor, record
-from elections.roll_file import RollFileError, RollProblem, RollRow, RowError
 
 MAX_LISTED = 20  # student numbers named in one refusal; the rest is counted
 

@@ -15,16 +15,17 @@ from typing import Any
 
 from flask import current_app
 
-from elections.committee.turnout import election_turnout
-from elections.csv_safe import csv_text
 from elections.domain.audit_chain import ChainHead
 from elections.domain.counting import Method
 from elections.domain.lifecycle import Phase
 from elections.domain.turnout import Breakdown, Row
-from elections.export_bundle import ballot_rows, head_row
 from elections.extensions import db
+from elections.files.csv_safe import csv_text
 from elections.models import BallotSeal, Election, Position, Runoff
-from elections.tally import paper_candidates, position_result, recorded_lots, tie_to_settle
+from elections.queries.audit_log import head_row
+from elections.queries.export import ballot_rows
+from elections.queries.tally import paper_candidates, position_result, recorded_lots, tie_to_settle
+from elections.queries.turnout import election_turnout
 
 FORMAT = "school-elections-results"
 BALLOTS_FORMAT = "school-elections-ballots"

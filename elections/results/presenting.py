@@ -19,11 +19,11 @@ from flask_babel import format_decimal, format_number, format_percent, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from elections.charts import COMPACT, Bar, Marker, Tone, bar_chart
 from elections.domain.counting import Decision, Method, StepKind
-from elections.i18n import localized_title
+from elections.i18n.language import localized_title
 from elections.models import BallotSeal, Lot, Position, Runoff
-from elections.tally import tie_to_settle
+from elections.queries.tally import tie_to_settle
+from elections.results.charts import COMPACT, Bar, Marker, Tone, bar_chart
 
 Names = Mapping[int, str]
 MAX_PLACES = 6  # a share and its threshold this close are as good as equal to the eye

@@ -31,32 +31,30 @@ from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
-from elections.access import public, roles_required
-from elections.auth import current_actor
-from elections.charts import Bar, Tone, bar_chart
-from elections.committee.turnout import Line, Table, election_turnout, turnout_tables
 from elections.domain import lifecycle
 from elections.domain.lifecycle import Phase
 from elections.domain.roles import Role
-from elections.export_bundle import require_exportable
 from elections.extensions import db, limiter
 from elections.models import BallotSeal, Election, Position, Runoff
-from elections.observers import observed_with_results, viewing_role
 from elections.operations import results as ops
-from elections.results import exports
-from elections.results.forms import ActionForm, ExportForm, room_lot_form
-from elections.results.presenting import PositionView, position_view
-from elections.tally import (
+from elections.queries.export import require_exportable
+from elections.queries.observers import observed_with_results
+from elections.queries.tally import (
     LOT_PHASES,
     countable,
     position_result,
     recorded_lots,
     runoff_seats,
 )
+from elections.queries.turnout import Line, Table, election_turnout, turnout_tables
+from elections.results import exports
+from elections.results.charts import Bar, Tone, bar_chart
+from elections.results.forms import ActionForm, ExportForm, room_lot_form
+from elections.results.presenting import PositionView, position_view
+from elections.web.access import current_actor, public, roles_required, viewing_role
 
 bp = Blueprint("results", __name__, url_prefix="/results")
 
-OFFICIALS = (Role.committee, Role.auditor, Role.admin)
 COMMITTEE = (Role.committee, Role.admin)
 EXPORT_LIMIT = "60 per minute"
 """Downloads write to the audit log, so one address cannot flood it."""

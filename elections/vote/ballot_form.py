@@ -15,7 +15,6 @@ Any other field is ignored, so a planted ``student_id`` or ``election_id`` has n
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -32,9 +31,6 @@ from elections.domain.errors import BallotInvalid, BallotReason
 
 POSITION_FIELD = "position"
 _ID = re.compile(r"[0-9]{1,18}")
-# The Kazakh Cyrillic alphabet, which holds the Russian one in the same relative order.
-_KAZAKH_ALPHABET = "аәбвгғдеёжзийкқлмнңоөпрстуұүфхһцчшщъыіьэюя"
-_LETTER_RANK = {letter: index for index, letter in enumerate(_KAZAKH_ALPHABET)}
 
 
 class FormValues(Protocol):
@@ -154,17 +150,3 @@ def hidden_fields(rules: PositionRules, choices: Choices) -> list[tuple[str, str
     if rules.method == "ranked":
         return [(rank_field(rules.id, int(cid)), rank) for cid, rank in raw.ranks.items()]
     return [(answer_field(rules.id), value) for value in raw.values]
-
-
-def alphabetical_key(name: str) -> tuple[tuple[int, int], ...]:
-    """Sort names as a Kazakh or Russian reader expects: Ә after А, Қ after К, Latin first.
-
-    Code point order would put every Kazakh-only letter after Я.
-    """
-    folded = unicodedata.normalize("NFC", name).casefold()
-    return tuple((1, _LETTER_RANK[ch]) if ch in _LETTER_RANK else (0, ord(ch)) for ch in folded)
-
-
-def initials(name: str) -> str:
-    """Up to two initials, shown where a candidate has no photo."""
-    return "".join(word[0] for word in name.split()[:2]).upper()

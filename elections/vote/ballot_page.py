@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from elections.domain.ballot import Choices, PositionRules
+from elections.domain.collation import alphabetical_key, initials
 from elections.domain.eligibility import StudentFacts, is_eligible
 from elections.domain.errors import (
     BallotInvalid,
@@ -29,8 +30,9 @@ from elections.domain.errors import (
 )
 from elections.domain.lifecycle import Phase
 from elections.extensions import db
-from elections.i18n import localized
-from elections.markdown import render_manifesto
+from elections.files.markdown import render_manifesto
+from elections.i18n.language import localized
+from elections.i18n.refusals import explain_ballot
 from elections.models import REGISTERED, Candidate, Election, EligibleVoter, Position, User
 from elections.operations.voting import (
     NoSuchElection,
@@ -41,14 +43,11 @@ from elections.operations.voting import (
     positions_voted,
     refuse_unless_voting,
 )
-from elections.refusals import explain_ballot
 from elections.vote.ballot_form import (
     POSITION_FIELD,
     FormValues,
     RawAnswer,
-    alphabetical_key,
     hidden_fields,
-    initials,
     submitted_position_ids,
 )
 

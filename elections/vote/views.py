@@ -31,13 +31,11 @@ from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
-from elections.access import roles_required
-from elections.auth import current_actor
-from elections.campaign import pages as campaign_pages
 from elections.domain.ballot import PositionRules
 from elections.domain.errors import DomainError
 from elections.domain.roles import Role
 from elections.errors import error_page
+from elections.i18n.refusals import explain
 from elections.models import User, utcnow
 from elections.operations import accounts
 from elections.operations.voting import (
@@ -47,7 +45,7 @@ from elections.operations.voting import (
     enter_booth,
     record_rejected_vote,
 )
-from elections.refusals import explain
+from elections.queries import campaign as campaign_pages
 from elections.vote.ballot_form import FormValues, RawAnswer, read_answer, validate_ballot
 from elections.vote.ballot_page import (
     BallotEntry,
@@ -66,6 +64,7 @@ from elections.vote.ballot_page import (
     submitted_positions,
     voted_titles,
 )
+from elections.web.access import current_actor, roles_required
 
 bp = Blueprint("vote", __name__, url_prefix="/vote")
 

@@ -18,6 +18,8 @@ from sqlalchemy import select
 from config import TestingConfig
 from elections import create_app
 from elections.extensions import db
+from elections.files.photos import clean_photo
+from elections.files.roll import parse_roll
 from elections.models import User
 from elections.operations import accounts
 from elections.operations import elections as ops
@@ -26,8 +28,6 @@ from elections.operations.candidates import add_candidate
 from elections.operations.lifecycle import close_election, open_election, publish_election
 from elections.operations.roll import import_roll
 from elections.operations.voting import cast_ballots
-from elections.photos import clean_photo
-from elections.roll_file import parse_roll
 
 SHANYRAKS = ("Алтай", "Бәйтерек", "Жетісу")
 CLASSES = ((10, "10А"), (10, "10Ә"), (11, "11Б"))

@@ -1,4 +1,4 @@
-"""Which audit entries an auditor is looking at: a filter, its pages and its export order."""
+"""The audit log as stored: its entries and head, and the filter an auditor reads them by."""
 
 from __future__ import annotations
 
@@ -6,14 +6,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import ColumnElement, Select, select
 
-from elections.domain.audit_chain import AuditEntry, format_time
-from elections.export_bundle import audit_entries
+from elections.domain.audit_chain import GENESIS_HASH, AuditEntry, ChainHead, format_time
 from elections.extensions import db
-from elections.models import AuditEvent
+from elections.models import HEAD_ID, AuditEvent, AuditHead
 
 PAGE_SIZE = 100
+_STREAM_ROWS = 1000
 
 
 @dataclass(frozen=True)
@@ -85,3 +86,40 @@ def known_actions() -> list[str]:
     return list(
         db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
     )
+
+
+def stored_entry(row: AuditEvent) -> AuditEntry:
+    """Rebuild the chain entry a stored row claims to be, for verification."""
+    return AuditEntry(
+        seq=row.seq,
+        occurred_at=row.occurred_at,
+        actor=row.actor,
+        actor_role=row.actor_role,
+        action=row.action,
+        object_type=row.object_type,
+        object_id=row.object_id,
+        election_id=row.election_id,
+        details=row.details,
+        client_addr=row.client_addr,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+def audit_entries(*conditions: ColumnElement[bool]) -> Iterator[AuditEntry]:
+    """Audit entries as stored (all, or those meeting ``conditions``) in seq order, streamed."""
+    statement = select(AuditEvent).where(*conditions).order_by(AuditEvent.seq)
+    for row in db.session.scalars(statement.execution_options(yield_per=_STREAM_ROWS)):
+        yield stored_entry(row)
+        db.session.expunge(row)
+
+
+def head_row() -> ChainHead:
+    """The chain head row every append moves on."""
+    row = db.session.get(AuditHead, HEAD_ID)
+    return ChainHead(0, GENESIS_HASH) if row is None else ChainHead(row.seq, row.hash)
+
+
+def chain_keyed() -> bool:
+    """Whether this deployment keys its chain with an HMAC key."""
+    return bool(current_app.config.get("AUDIT_HMAC_KEY"))

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from elections.domain.errors import DomainError
-from elections.roll_file import RollProblem, RowError
+from elections.files.roll import RollProblem, RowError
 
 REASONS = {
     "not-staff": _l("Staff accounts must have the committee, auditor or admin role."),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from elections.roll_file import RollRow
+from elections.files.roll import RollRow
 
 SHANYRAKS = (
     "Алтай",

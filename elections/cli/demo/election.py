@@ -22,10 +22,10 @@ from sqlalchemy import select
 from elections.domain.lifecycle import Phase
 from elections.domain.roles import Role
 from elections.extensions import db
+from elections.files.photos import Photo, clean_photo
 from elections.models import Candidate, Election, User
 from elections.operations import candidates, elections, lifecycle, nominations
 from elections.operations.audit_log import Actor
-from elections.photos import Photo, clean_photo
 
 TITLE = "Council of Leaders 2026 / Көшбасшылар кеңесі 2026"
 DESCRIPTION = (

@@ -5,33 +5,23 @@ observer sees, for that election only, what an official sees: turnout from openi
 and the count, its trace and the audit log from closing (``lifecycle`` decides with
 ``Role.observer``). They never act: every committee action keeps its own role check.
 
-The turnout, results and audit views call ``observer_or_roles`` (their decorator) and
-``viewing_role`` (the capacity their visibility rules are asked about), so widening or
-narrowing what observers reach is a change here only.
+The views admit observers with ``elections.web.access.observer_or_roles`` and ask
+``viewing_role`` for the capacity their visibility rules are asked about; which accounts
+observe what is decided here only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
-from flask import abort
-from flask_login import current_user
 from sqlalchemy import exists, select
 
-from elections.access import ACCESS_ATTRIBUTE
 from elections.domain import lifecycle
 from elections.domain.lifecycle import Phase
-from elections.domain.roles import Role
-from elections.extensions import db, login_manager
+from elections.domain.roles import STAFF, Role
+from elections.extensions import db
 from elections.models import REGISTERED, Candidate, Election, Observer, Position, User
 
-View = TypeVar("View", bound=Callable[..., Any])
-
-OBSERVER_CAPACITY = "observer"
-# Officials see at least what an observer sees, so for them the capacity adds nothing.
-_SEES_MORE = frozenset({Role.committee, Role.auditor, Role.admin})
 # What an observer's audit entries hide: endorsements are for the committee's eyes only.
 HIDDEN_FROM_OBSERVERS = frozenset({"endorsement-given", "endorsement-withdrawn"})
 
@@ -78,43 +68,8 @@ def observed_with_results(user: User) -> list[Election]:
     ]
 
 
-def viewing_role(election_id: int) -> Role:
-    """The capacity the current user views this election in: role, observer, or the public."""
-    if not current_user.is_authenticated:
-        return Role.public
-    role = Role(current_user.role)
-    if role not in _SEES_MORE and is_observer(current_user, election_id):
-        return Role.observer
-    return role
-
-
 def audit_log_visible(phase: Phase, role: Role) -> bool:
     """An election's audit entries: the workspace always, its observers once voting closed."""
-    if role in _SEES_MORE:
+    if role in STAFF:  # officials see at least what an observer sees
         return True
     return role == Role.observer and lifecycle.results_visible(phase, Role.observer)
-
-
-def observer_or_roles(*roles: Role) -> Callable[[View], View]:
-    """Admit accounts of ``roles``, and observers of the election named by ``election_id``.
-
-    The view must take ``election_id``; nothing else about the account changes, so an
-    observer who is a student still reaches only what their role and this capacity allow.
-    """
-    allowed = frozenset(str(role) for role in roles)
-
-    def decorate(view: View) -> View:
-        @wraps(view)
-        def guarded(*args: Any, **kwargs: Any) -> Any:
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            if current_user.role not in allowed and not is_observer(
-                current_user, kwargs["election_id"]
-            ):
-                abort(403)
-            return view(*args, **kwargs)
-
-        setattr(guarded, ACCESS_ATTRIBUTE, (*sorted(allowed), OBSERVER_CAPACITY))
-        return guarded  # type: ignore[return-value]
-
-    return decorate

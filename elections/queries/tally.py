@@ -25,13 +25,13 @@ from typing import Any
 from sqlalchemy import func, select
 
 from elections.domain.ballot import decode_ballot
+from elections.domain.collation import alphabetical_key
 from elections.domain.counting import Ballot as CountedBallot
 from elections.domain.counting import Method, StepKind, TallyResult, count, result_to_dict
 from elections.domain.errors import BallotInvalid, DomainError
 from elections.domain.lifecycle import Phase
 from elections.extensions import db
 from elections.models import REGISTERED, Ballot, Candidate, Election, Lot, Position, PublishedResult
-from elections.vote.ballot_form import alphabetical_key
 
 ON_THE_BALLOT = REGISTERED
 LOT_PHASES = frozenset({Phase.closed, Phase.appeals})

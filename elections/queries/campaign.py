@@ -12,22 +12,24 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from elections.access import STAFF
 from elections.domain import lifecycle
-from elections.domain.lifecycle import Phase
-from elections.domain.roles import Role
+from elections.domain.lifecycle import OBSERVER_PHASES, WITHDRAW_PHASES, Phase
+from elections.domain.roles import STAFF, Role
 from elections.extensions import db
-from elections.models import REGISTERED, Candidate, Election, Endorsement, Observer, Position, User
-from elections.observers import audit_log_visible, observed_elections
-from elections.operations.complaints import appeals_open, may_complain
-from elections.operations.nominations import (
-    OBSERVER_PHASES,
+from elections.i18n.language import localized
+from elections.models import (
+    REGISTERED,
     STANDING,
-    WITHDRAW_PHASES,
-    may_stand,
-    may_vote_for,
+    Candidate,
+    Election,
+    Endorsement,
+    Observer,
+    Position,
+    User,
 )
-from elections.vote.ballot_page import localized
+from elections.queries.complaints import appeals_open, may_complain
+from elections.queries.eligibility import may_stand, may_vote_for
+from elections.queries.observers import audit_log_visible, observed_elections
 
 # Elections whose candidates' pages are listed for students: until voting opens, when the
 # ballot itself shows every candidate and programme (the pages stay at their address).

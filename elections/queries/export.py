@@ -1,6 +1,6 @@
 """Building the export bundle from the database: the records the verifier checks, and the files.
 
-The bundle's layout and file formats belong to ``elections.verify`` (docs/export-bundle.md);
+The bundle's layout and file formats belong to ``elections.bundle.layout`` (docs/export-bundle.md);
 this module reads the database into the verifier's plain records and writes them out, to a
 directory (``flask audit export``) or a .zip (the auditors' page). Ballots are exported only
 once voting has closed: before then they would give away running counts.
@@ -15,10 +15,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
-from flask import current_app
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 
-from elections import verify
+from elections.bundle import layout
 from elections.domain.audit_chain import GENESIS_HASH, AuditEntry, ChainHead, format_time
 from elections.domain.errors import DomainError
 from elections.domain.lifecycle import AFTER_CLOSING, Phase
@@ -32,8 +31,6 @@ from elections.domain.verification import (
 )
 from elections.extensions import db
 from elections.models import (
-    AuditEvent,
-    AuditHead,
     Ballot,
     BallotSeal,
     Election,
@@ -42,10 +39,8 @@ from elections.models import (
     Position,
     PublishedResult,
 )
-from elections.operations.audit_log import HEAD_ID, stored_entry
-from elections.tally import paper_candidates
-
-_STREAM_ROWS = 1000
+from elections.queries.audit_log import audit_entries, chain_keyed
+from elections.queries.tally import paper_candidates
 
 
 class ExportReason(StrEnum):
@@ -141,25 +136,6 @@ def election_record(election: Election) -> ElectionRecord:
     )
 
 
-def audit_entries(*conditions: ColumnElement[bool]) -> Iterator[AuditEntry]:
-    """Audit entries as stored (all, or those meeting ``conditions``) in seq order, streamed."""
-    statement = select(AuditEvent).where(*conditions).order_by(AuditEvent.seq)
-    for row in db.session.scalars(statement.execution_options(yield_per=_STREAM_ROWS)):
-        yield stored_entry(row)
-        db.session.expunge(row)
-
-
-def head_row() -> ChainHead:
-    """The chain head row every append moves on."""
-    row = db.session.get(AuditHead, HEAD_ID)
-    return ChainHead(0, GENESIS_HASH) if row is None else ChainHead(row.seq, row.hash)
-
-
-def chain_keyed() -> bool:
-    """Whether this deployment keys its chain with an HMAC key."""
-    return bool(current_app.config.get("AUDIT_HMAC_KEY"))
-
-
 class BundleWriter(Protocol):
     """Where a bundle's files go: a directory or a zip archive."""
 
@@ -217,17 +193,20 @@ def write_bundle(writer: BundleWriter, election: Election | None) -> ChainHead:
     """
     record = None if election is None else election_record(election)
     exported = CountedEntries(audit_entries())
-    writer.write(verify.AUDIT_LOG, map(verify.entry_line, exported))
+    writer.write(layout.AUDIT_LOG, map(layout.entry_line, exported))
     for position in record.positions if record else ():
-        writer.write(verify.ballots_file(position.id), map(verify.ballot_line, position.ballots))
+        writer.write(
+            layout.ballots_file(position.id),
+            map(layout.ballot_line, position.ballots),
+        )
         if position.result is not None:
-            writer.write(verify.result_file(position.id), [verify.result_text(position.result)])
-    manifest = verify.manifest_text(
+            writer.write(layout.result_file(position.id), [layout.result_text(position.result)])
+    manifest = layout.manifest_text(
         generated_at=format_time(datetime.now(UTC)),
         entries=exported.count,
         head=exported.head,
         keyed=chain_keyed(),
         election=record,
     )
-    writer.write(verify.MANIFEST, [manifest])
+    writer.write(layout.MANIFEST, [manifest])
     return exported.head

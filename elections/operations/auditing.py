@@ -10,23 +10,21 @@ from typing import Any, Literal
 
 from sqlalchemy.exc import IntegrityError
 
-from elections import verify as bundle_format
-from elections.audit.log_filter import LogFilter, matching_entries
-from elections.csv_safe import csv_text
+from elections.bundle import layout
 from elections.domain.audit_chain import AuditEntry, ChainHead
 from elections.domain.verification import Report, verify
-from elections.export_bundle import (
-    BundleWriter,
-    CountedEntries,
-    audit_entries,
-    election_record,
-    exportable_elections,
-    head_row,
-    write_bundle,
-)
 from elections.extensions import db
+from elections.files.csv_safe import csv_text
 from elections.models import Election
 from elections.operations.audit_log import Actor, hmac_key, record
+from elections.queries.audit_log import LogFilter, audit_entries, head_row, matching_entries
+from elections.queries.export import (
+    BundleWriter,
+    CountedEntries,
+    election_record,
+    exportable_elections,
+    write_bundle,
+)
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +154,7 @@ def export_log(actor: Actor, log_filter: LogFilter, fmt: LogFormat) -> str:
     if fmt == "csv":
         text = csv_text(_csv_rows(entries))
     else:
-        text = "".join(map(bundle_format.entry_line, entries))
+        text = "".join(map(layout.entry_line, entries))
     details: dict[str, object] = {"format": fmt, "entries": entries.count}
     details.update(filters=log_filter.as_details())
     if entries.count:

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from elections.domain.audit_chain import GENESIS_HASH
 from elections.domain.eligibility import Rule, StudentFacts
 from elections.domain.lifecycle import Phase, Schedule
-from elections.domain.roles import Role
+from elections.domain.roles import ACCOUNT_ROLES, Role
 from elections.extensions import db
 
 
@@ -60,12 +60,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-STAFF_ROLES = (Role.committee, Role.auditor, Role.admin)
-ACCOUNT_ROLES = (Role.student, *STAFF_ROLES)
 PHASES = tuple(Phase)
 METHODS = ("single", "multi", "ranked", "yesno")
 REGISTERED = "registered"  # the committee's word that a candidate is on the ballot
 CANDIDATE_STATUSES = ("nominated", REGISTERED, "rejected", "withdrawn")
+STANDING = ("nominated", REGISTERED)  # a candidacy not (yet) refused or withdrawn
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -395,6 +394,9 @@ class AuditEvent(db.Model):
     client_addr: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+HEAD_ID = 1  # the one row of audit_head
 
 
 class AuditHead(db.Model):

@@ -13,9 +13,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from elections.cli.demo.election import build_campaign_election, build_demo_election
+from elections.cli.demo.school import SHANYRAKS, demo_roll
 from elections.cli.operator import cli_actor
-from elections.demo_election import build_campaign_election, build_demo_election
-from elections.demo_school import SHANYRAKS, demo_roll
 from elections.domain.roles import Role
 from elections.extensions import db
 from elections.models import User

@@ -1,0 +1,1 @@
+"""The export bundle: its format and the offline verifier, standard library and domain only."""

@@ -1,0 +1,1 @@
+"""Formats in: student rolls, photos, Markdown manifestos, and CSV that spreadsheets open safely."""

@@ -1,0 +1,1 @@
+"""Read models: what pages and exports show, read from the database and never written."""

@@ -1,0 +1,1 @@
+"""What every request and every blueprint shares: access rules, security, languages, refusals."""

@@ -141,18 +141,21 @@ def test_multi_tie_among_winners_needs_no_lot() -> None:
     assert result.complete
 
 
-def test_plurality_with_fewer_candidates_than_seats_elects_them_all() -> None:
-    result = count(Method.multi, [1, 2], [(1,)], seats=3)
+def test_plurality_with_fewer_candidates_than_seats_elects_those_with_marks() -> None:
+    result = count(Method.multi, [1, 2, 3], [(1,), (1, 2)], seats=4)
 
     assert result.elected == (1, 2)
     assert result.complete
 
 
-def test_plurality_with_only_blank_ballots_is_a_tie_at_zero() -> None:
-    result = count(Method.single, [1, 2], [(), ()])
+def test_plurality_never_elects_a_candidate_without_a_mark() -> None:
+    lone = count(Method.single, [1], [(), (), ()])
+    pair = count(Method.multi, [1, 2], [(), ()], seats=2)
+    zero_tie = count(Method.multi, [1, 2, 3, 4], [(1,)] * 5, seats=3)
 
-    assert result.lot_required == frozenset({1, 2})
-    assert result.valid_ballots == 0
+    assert (lone.elected, lone.complete, lone.valid_ballots) == ((), True, 0)
+    assert (pair.elected, pair.complete) == ((), True)
+    assert (zero_tie.elected, zero_tie.complete, zero_tie.lot_required) == ((1,), True, None)
 
 
 # Instant-runoff

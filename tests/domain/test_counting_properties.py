@@ -103,8 +103,11 @@ def test_elected_are_distinct_and_fill_the_seats_when_complete(election: tuple) 
     assert set(result.elected) <= set(candidates)
     assert result.complete is (result.lot_required is None)
     assert (result.trace[-1].kind is StepKind.lot_required) is not result.complete
-    if result.complete and method is not Method.yesno:
+    if result.complete and method is Method.ranked:
         assert len(result.elected) == min(seats, len(candidates))
+    elif result.complete and method is not Method.yesno:  # nobody is elected without a mark
+        marked = {mark for ballot in ballots for mark in ballot}
+        assert len(result.elected) == min(seats, len(marked))
     assert result.total_ballots == len(ballots) == result.valid_ballots + result.blank_ballots
 
 

@@ -14,14 +14,19 @@ def count_plurality(
     seats: int,
     lots: tuple[tuple[int, ...], ...],
 ) -> TallyResult:
-    """Elect the `seats` candidates with most marks; only a tie across the last seat needs a lot."""
+    """Elect the `seats` candidates with most marks; only a tie across the last seat needs a lot.
+
+    Nobody is elected without a mark: seats that only unmarked candidates could fill stay empty.
+    """
     marks = dict.fromkeys(candidates, 0)
     for ballot, copies in ballots.groups.items():
         for candidate in ballot:
             marks[candidate] += copies
     ranking = sorted(candidates, key=lambda candidate: -marks[candidate])
     trace = [TraceStep(StepKind.count, 1, tallies={c: Fraction(n) for c, n in marks.items()})]
-    filled = min(seats, len(candidates))
+    filled = min(seats, sum(1 for n in marks.values() if n))
+    if not filled:
+        return _result(method, candidates, ballots, seats, marks, (), None, trace)
     cutoff = marks[ranking[filled - 1]]
     elected = [candidate for candidate in ranking if marks[candidate] > cutoff]
     tied = tuple(candidate for candidate in ranking if marks[candidate] == cutoff)
@@ -42,6 +47,20 @@ def count_plurality(
             )
             trace += [TraceStep(StepKind.elected, 1, (c,), value=Fraction(cutoff)) for c in winners]
             elected += winners
+    return _result(method, candidates, ballots, seats, marks, tuple(elected), lot_required, trace)
+
+
+def _result(
+    method: Method,
+    candidates: tuple[int, ...],
+    ballots: GroupedBallots,
+    seats: int,
+    marks: dict[int, int],
+    elected: tuple[int, ...],
+    lot_required: frozenset[int] | None,
+    trace: list[TraceStep],
+) -> TallyResult:
+    """Package a plurality count as a result."""
     return TallyResult(
         method=method,
         seats=seats,
@@ -50,7 +69,7 @@ def count_plurality(
         valid_ballots=ballots.valid,
         blank_ballots=ballots.blank,
         first_counts=marks,
-        elected=tuple(elected),
+        elected=elected,
         complete=lot_required is None,
         lot_required=lot_required,
         trace=tuple(trace),

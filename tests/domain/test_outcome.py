@@ -206,7 +206,8 @@ def test_every_combination_gives_one_consistent_outcome(rules, shape, turnout):
     if result.valid_ballots == 0 or (outcome.quorum and not outcome.quorum.met):
         assert outcome.elected == ()
     if outcome.kind is OutcomeKind.runoff:
-        assert rules.majority and len(outcome.contenders) >= 2
+        assert rules.majority
+        assert len(outcome.contenders) >= 2
     if rules.quorum_percent:
         assert outcome.quorum is not None
         assert outcome.quorum.met is (turnout == "quorum just over")

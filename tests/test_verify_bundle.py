@@ -7,6 +7,7 @@ one of them with Flask and SQLAlchemy made unimportable, to prove it needs neith
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from elections.bundle import layout, verify
+from elections.bundle import layout, standalone, verify
 from elections.domain.ballot import seal_digest
 from elections.extensions import db
 from elections.models import AuditEvent, Election
@@ -513,3 +514,41 @@ def test_a_head_reads_as_typed_or_as_the_protocol_prints_it(typed):
 @pytest.mark.parametrize("typed", ["412 abc", "the one on the wall", HASH, f"412, {HASH}0"])
 def test_text_that_is_not_a_head_reads_as_none(typed):
     assert verify.read_head(typed) is None
+
+
+def test_the_one_file_verifier_runs_with_the_standard_library_alone(bundle, tmp_path):
+    target, _election = bundle
+    bare = tmp_path / "bare-python"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True)
+    pyz = tmp_path / "usb-stick" / standalone.FILE_NAME
+    pyz.parent.mkdir()
+    pyz.write_bytes(standalone.verifier_archive())
+    python = bare / "bin" / "python"
+    probe = [str(python), "-I", "-c", "import importlib.util as u; print(u.find_spec('flask'))"]
+    assert (
+        subprocess.run(probe, capture_output=True, text=True, check=True).stdout.strip() == "None"
+    )
+
+    def run(bundle_path: Path) -> subprocess.CompletedProcess[str]:
+        command = [str(python), "-I", str(pyz), str(bundle_path)]
+        return subprocess.run(
+            command, cwd=pyz.parent, capture_output=True, text=True, timeout=120, check=False
+        )
+
+    honest = run(target)
+    assert honest.returncode == 0, honest.stdout + honest.stderr
+    assert verdict(honest.stdout) == "VERIFIED: every check holds."
+    ballots = next((target / "ballots").iterdir())
+    edit_json_line(ballots, 0, choices=json.loads(read_lines(ballots)[1])["choices"] + " ")
+    tampered = run(target)
+    assert tampered.returncode == 1
+    assert "position" in verdict(tampered.stdout)
+
+
+def test_the_one_file_verifier_is_built_byte_for_byte_the_same():
+    first, second = standalone.verifier_archive(), standalone.verifier_archive()
+    assert first == second
+    names = zipfile.ZipFile(io.BytesIO(first)).namelist()
+    assert "__main__.py" in names
+    assert "elections/bundle/verify.py" in names
+    assert not any(name.startswith(("elections/models", "elections/app")) for name in names)

@@ -146,7 +146,7 @@ def bundle() -> Response:
     return send_file(buffer, mimetype="application/zip", as_attachment=True, download_name=name)
 
 
-# Observers (issue #10): one election's entries, for the observers its candidates named.
+# One election's entries: the workspace for staff, and the window its observers watch through.
 
 
 @bp.get("/elections/<int:election_id>")

@@ -57,7 +57,7 @@ class ReplaceCodeForm(FlaskForm):
     student_number = StringField(_l("Student number"), validators=[DataRequired(), Length(max=64)])
 
 
-# Elections, positions and candidates (issue #3).
+# Elections, positions and candidates.
 
 
 def _rule_validator(parse: Callable[[str], frozenset]) -> Callable[[FlaskForm, Field], None]:
@@ -280,7 +280,7 @@ class PhaseForm(FlaskForm):
             raise ValidationError(_l("Write why the results are published over the appeals."))
 
 
-# The election calendar (issue #10): reviewing nominations and answering complaints.
+# The election calendar: reviewing nominations and answering complaints.
 
 
 class ReviewForm(FlaskForm):

@@ -64,13 +64,13 @@ class ElectionDetails:
     description: str
     opens_at: datetime
     closes_at: datetime
-    # The rest of the calendar (issue #10): a phase whose start is unset is not used.
+    # The rest of the calendar: a phase whose start is unset is not used.
     nomination_starts: datetime | None = None
     campaign_starts: datetime | None = None
     silence_starts: datetime | None = None
     appeals_end: datetime | None = None
     endorsement_limit: int = 3
-    # The title in other languages, by locale (issue #9); readers fall back to ``title``.
+    # The title in other languages, by locale; readers fall back to ``title``.
     titles: Mapping[str, str] = field(default_factory=dict)
 
     def schedule(self) -> lifecycle.Schedule:

@@ -182,7 +182,7 @@ def build_demo_election(actor: Actor, rng: random.Random, now: datetime) -> Elec
     return db.session.get(Election, election.id) or election
 
 
-# The second demo election (issue #10): the whole calendar, stopped in its campaign.
+# The second demo election: the whole calendar, stopped in its campaign.
 
 PARLIAMENT_TITLE = "School Parliament 2026 / Мектеп парламенті 2026"
 PARLIAMENT_DESCRIPTION = (

@@ -16,11 +16,12 @@ from elections.files.photos import Photo, PhotoRefused
 from elections.i18n.language import localized_title
 from elections.i18n.refusals import explain
 from elections.models import Candidate, Election, User, utcnow
-from elections.operations import complaints, nominations
+from elections.operations import campaign_pages, complaints, endorsements, nominations, observers
 from elections.operations.nominations import PageText
 from elections.queries import campaign as pages
 from elections.queries import complaints as appeals
 from elections.queries import eligibility
+from elections.queries.endorsements import endorsed_ids, endorsements_used
 from elections.web.access import current_actor, roles_required, signed_in
 from elections.web.uploads import uploaded_photo
 
@@ -140,8 +141,8 @@ def endorse_list(election_id: int) -> str:
         "campaign/endorse.html",
         election=shown,
         positions=positions,
-        endorsed=pages.endorsed_ids(student, shown.id),
-        used=nominations.endorsements_used(student.id, shown.id),
+        endorsed=endorsed_ids(student, shown.id),
+        used=endorsements_used(student.id, shown.id),
         is_open=lifecycle.can_nominate(shown.current_phase),
     )
 
@@ -150,7 +151,7 @@ def endorse_list(election_id: int) -> str:
 @roles_required(Role.student)
 def endorse(candidate_id: int) -> Response:
     """Endorse a pending nomination."""
-    nominations.endorse(current_actor(), _user(), candidate_id)
+    endorsements.endorse(current_actor(), _user(), candidate_id)
     return _back_to_endorsements(candidate_id, _("Your endorsement is recorded."))
 
 
@@ -158,7 +159,7 @@ def endorse(candidate_id: int) -> Response:
 @roles_required(Role.student)
 def withdraw_endorsement(candidate_id: int) -> Response:
     """Take an endorsement back."""
-    nominations.withdraw_endorsement(current_actor(), _user(), candidate_id)
+    endorsements.withdraw_endorsement(current_actor(), _user(), candidate_id)
     return _back_to_endorsements(candidate_id, _("Your endorsement is withdrawn."))
 
 
@@ -189,7 +190,7 @@ def candidacy(candidate_id: int) -> Response | str:
     if form.validate_on_submit():
         photo, acceptable = _photo(form)
         if acceptable:
-            nominations.update_campaign_page(
+            campaign_pages.update_campaign_page(
                 current_actor(), _user(), own.id, _page_text(form), photo
             )
             flash(_("Your page is saved. Every version is kept."), "success")
@@ -219,7 +220,7 @@ def name_observer(candidate_id: int) -> Response:
     if not form.validate():
         flash(_("Give the observer's student number or username."), "error")
     else:
-        nominations.name_observer(current_actor(), _user(), _own(candidate_id).id, form.who.data)
+        observers.name_observer(current_actor(), _user(), _own(candidate_id).id, form.who.data)
         flash(_("Your observer is named."), "success")
     return redirect(url_for("campaign.candidacy", candidate_id=candidate_id))
 
@@ -228,7 +229,7 @@ def name_observer(candidate_id: int) -> Response:
 @roles_required(Role.student)
 def remove_observer(candidate_id: int) -> Response:
     """Stop having an observer."""
-    nominations.remove_observer(current_actor(), _user(), _own(candidate_id).id)
+    observers.remove_observer(current_actor(), _user(), _own(candidate_id).id)
     flash(_("You no longer have an observer."), "success")
     return redirect(url_for("campaign.candidacy", candidate_id=candidate_id))
 

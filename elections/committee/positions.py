@@ -13,7 +13,8 @@ from elections.committee.views import COMMITTEE, election_or_404
 from elections.domain.eligibility import parse_grades, parse_names
 from elections.extensions import db
 from elections.models import Position
-from elections.operations import elections as ops
+from elections.operations import positions as ops
+from elections.queries.roll import roll_shanyraks
 from elections.web.access import current_actor, roles_required
 
 
@@ -108,7 +109,7 @@ def delete_position(position_id: int) -> Response:
 def shanyrak_positions(election_id: int) -> Response:
     """One leader position per shanyrak on the roll, each voted and stood for by its own."""
     election_or_404(election_id)
-    titles = [(name, _("Leader of %(shanyrak)s", shanyrak=name)) for name in ops.roll_shanyraks()]
+    titles = [(name, _("Leader of %(shanyrak)s", shanyrak=name)) for name in roll_shanyraks()]
     created = ops.create_shanyrak_positions(current_actor(), election_id, titles)
     if created:
         flash(

@@ -155,14 +155,7 @@ class Election(db.Model):
     @property
     def schedule(self) -> Schedule:
         """The calendar as the lifecycle rules read it."""
-        return Schedule(
-            nomination_starts=self.nomination_starts,
-            campaign_starts=self.campaign_starts,
-            silence_starts=self.silence_starts,
-            opens=self.opens_at,
-            closes=self.closes_at,
-            appeals_end=self.appeals_end,
-        )
+        return Schedule.of(self)
 
     __table_args__ = (
         CheckConstraint(_one_of("phase", PHASES), name="phase"),

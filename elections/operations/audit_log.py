@@ -87,6 +87,11 @@ _MOVE_HEAD = (
 _APPEND_AND_MOVE_HEAD = _MOVE_HEAD.add_cte(_APPEND.cte("appended"))
 
 
+def logged_time(moment: datetime | None) -> str | None:
+    """A date as an entry's details write it: ISO 8601 text, or None when unset."""
+    return None if moment is None else moment.isoformat()
+
+
 def sha256_text(text: str) -> str:
     """SHA-256 hex of a text's UTF-8 bytes: how an entry names a text without holding it."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -17,7 +17,7 @@ What a phase does on entry:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +30,7 @@ from elections.domain.lifecycle import Phase
 from elections.domain.roles import Role
 from elections.extensions import db
 from elections.models import HEAD_ID, REGISTERED, AuditHead, Election, EligibleVoter, User
-from elections.operations.audit_log import SYSTEM, Actor, record
+from elections.operations.audit_log import SYSTEM, Actor, logged_time, record
 from elections.operations.complaints import ComplaintReason, ComplaintRefused
 from elections.operations.elections import lock_election
 from elections.operations.results import snapshot_results
@@ -57,11 +57,6 @@ class TickReport:
     refused: list[tuple[int, DomainError]] = field(default_factory=list)
 
 
-def _iso(moment: datetime | None) -> str | None:
-    """A date as the audit log writes it."""
-    return None if moment is None else moment.isoformat()
-
-
 def confirm_schedule(actor: Actor, election_id: int, now: datetime) -> Election:
     """Let the draft's dates drive it: from now on it opens and closes on time by itself."""
     election = lock_election(election_id)
@@ -74,14 +69,7 @@ def confirm_schedule(actor: Actor, election_id: int, now: datetime) -> Election:
         object_type="election",
         object_id=election.id,
         election_id=election.id,
-        details={
-            "nomination_starts": _iso(schedule.nomination_starts),
-            "campaign_starts": _iso(schedule.campaign_starts),
-            "silence_starts": _iso(schedule.silence_starts),
-            "opens": _iso(schedule.opens),
-            "closes": _iso(schedule.closes),
-            "appeals_end": _iso(schedule.appeals_end),
-        },
+        details={f.name: logged_time(getattr(schedule, f.name)) for f in fields(schedule)},
     )
     db.session.commit()
     return election

@@ -32,7 +32,8 @@ from elections.models import (
     User,
 )
 from elections.operations.audit_log import Actor, record
-from elections.operations.elections import get_position, lock_election
+from elections.operations.elections import lock_election
+from elections.operations.positions import get_position
 from elections.queries.tally import (
     LOT_PHASES,
     paper_candidates,

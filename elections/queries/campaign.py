@@ -22,7 +22,6 @@ from elections.models import (
     STANDING,
     Candidate,
     Election,
-    Endorsement,
     Observer,
     Position,
     User,
@@ -217,16 +216,4 @@ def overview(student: User, now: datetime) -> Overview:
         candidacies=candidacies(student),
         observing=_observing(student),
         appeals=_appeals(student, now),
-    )
-
-
-def endorsed_ids(student: User, election_id: int) -> set[int]:
-    """The nominations of an election the student endorses."""
-    return set(
-        db.session.scalars(
-            select(Endorsement.candidate_id)
-            .join(Candidate, Candidate.id == Endorsement.candidate_id)
-            .join(Position, Position.id == Candidate.position_id)
-            .where(Endorsement.student_id == student.id, Position.election_id == election_id)
-        )
     )

@@ -24,8 +24,18 @@ from elections.domain.roles import Role
 from elections.extensions import db
 from elections.files.photos import Photo, clean_photo
 from elections.models import Candidate, Election, User
-from elections.operations import candidates, elections, lifecycle, nominations
+from elections.operations import (
+    campaign_pages,
+    candidates,
+    elections,
+    endorsements,
+    lifecycle,
+    nominations,
+    observers,
+    positions,
+)
 from elections.operations.audit_log import Actor
+from elections.queries.roll import roll_shanyraks
 
 TITLE = "Council of Leaders 2026 / Көшбасшылар кеңесі 2026"
 DESCRIPTION = (
@@ -131,10 +141,10 @@ def build_demo_election(actor: Actor, rng: random.Random, now: datetime) -> Elec
             closes_at=(now + timedelta(days=VOTING_DAYS)).replace(second=0, microsecond=0),
         ),
     )
-    president = elections.create_position(
+    president = positions.create_position(
         actor,
         election.id,
-        elections.PositionSpec(
+        positions.PositionSpec(
             title="President / Президент",
             description="Мектеп президенті · Президент школы · School President",
             method="ranked",
@@ -153,9 +163,9 @@ def build_demo_election(actor: Actor, rng: random.Random, now: datetime) -> Elec
             manifesto=manifesto,
             photo=avatar(student.full_name, rng),
         )
-    shanyraks = elections.roll_shanyraks()
+    shanyraks = roll_shanyraks()
     titles = [(name, f"Leader of {name} / {name} көшбасшысы") for name in shanyraks]
-    for position in elections.create_shanyrak_positions(actor, election.id, titles):
+    for position in positions.create_shanyrak_positions(actor, election.id, titles):
         (shanyrak,) = position.voter_shanyraks
         pool = _students(shanyrak=shanyrak, grades=frozenset({8, 9, 10, 11}))
         for student in rng.sample(pool, min(len(pool), rng.choice((2, 3)))):
@@ -166,10 +176,10 @@ def build_demo_election(actor: Actor, rng: random.Random, now: datetime) -> Elec
                 manifesto=rng.choice(LEADER_MANIFESTOS),
                 photo=avatar(student.full_name, rng) if rng.random() < 0.7 else None,
             )
-    question = elections.create_position(
+    question = positions.create_position(
         actor,
         election.id,
-        elections.PositionSpec(
+        positions.PositionSpec(
             title=QUESTION,
             description="Бүкіл мектеп дауыс береді · Голосует вся школа · The whole school votes",
             method="yesno",
@@ -240,10 +250,10 @@ def build_campaign_election(actor: Actor, rng: random.Random, now: datetime) -> 
             endorsement_limit=3,
         ),
     )
-    speaker = elections.create_position(
+    speaker = positions.create_position(
         actor,
         election.id,
-        elections.PositionSpec(
+        positions.PositionSpec(
             title="Speaker / Спикер",
             description="Парламент спикері · Спикер парламента · Speaker of the Parliament",
             voter_grades=frozenset({8, 9, 10, 11}),
@@ -251,10 +261,10 @@ def build_campaign_election(actor: Actor, rng: random.Random, now: datetime) -> 
             endorsements_required=SPEAKER_ENDORSEMENTS,
         ),
     )
-    sport = elections.create_position(
+    sport = positions.create_position(
         actor,
         election.id,
-        elections.PositionSpec(
+        positions.PositionSpec(
             title="Minister of Sport / Спорт министрі",
             voter_grades=frozenset({7, 8, 9, 10, 11}),
             candidate_grades=frozenset({8, 9, 10, 11}),
@@ -285,7 +295,7 @@ def build_campaign_election(actor: Actor, rng: random.Random, now: datetime) -> 
         wanted = SPEAKER_ENDORSEMENTS if index < 2 else 1
         start = index * SPEAKER_ENDORSEMENTS
         for supporter in voters[start : start + wanted]:
-            nominations.endorse(student_actor(supporter), supporter, candidate.id)
+            endorsements.endorse(student_actor(supporter), supporter, candidate.id)
     for candidate in speakers[:2]:
         nominations.register_nomination(actor, candidate.id, REGISTRATION_NOTE)
     for student, programme in zip(seniors[3:5], SPORT_PROGRAMMES[:2], strict=True):
@@ -293,11 +303,11 @@ def build_campaign_election(actor: Actor, rng: random.Random, now: datetime) -> 
     rejected = file(voters[-1], sport.id, REJECTED_PROGRAMME)
     nominations.reject_nomination(actor, rejected.id, REJECTION_REASON)
     observer = voters[-2]
-    nominations.name_observer(
+    observers.name_observer(
         student_actor(seniors[0]), seniors[0], speakers[0].id, observer.username
     )
     lifecycle.advance_election(actor, election.id, Phase.campaign, now)
-    nominations.update_campaign_page(
+    campaign_pages.update_campaign_page(
         student_actor(seniors[1]),
         seniors[1],
         speakers[1].id,

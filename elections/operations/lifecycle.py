@@ -126,6 +126,26 @@ def _apply(
     if override and target == Phase.published and not override_reason.strip():
         raise ComplaintRefused(ComplaintReason.override_reason_required)
     source = election.current_phase
+    _check_move(election, target, now, by_schedule=by_schedule, override=override)
+    election.phase = str(target)
+    how = "schedule" if by_schedule else "hand"
+    details: dict[str, Any] = {"from": str(source), "to": str(target), "by": how}
+    if target == Phase.open:
+        _enter_open(actor, election, now, details)
+    elif target == Phase.closed:
+        _enter_closed(actor, election, now, details)
+    elif target == Phase.published:
+        _enter_published(actor, election, now, details, override, override_reason)
+    else:
+        record(actor, "election-phase-changed", details=details, **_about(election))
+    return Transition(election.id, election.title, source, target, by_schedule)
+
+
+def _check_move(
+    election: Election, target: Phase, now: datetime, *, by_schedule: bool, override: bool
+) -> None:
+    """Refuse a move the lifecycle rules forbid, with what opening and publishing look at."""
+    source = election.current_phase
     counts = opening_counts(election) if target == Phase.open else {}
     complaints = unanswered_complaints(election.id) if target == Phase.published else 0
     lifecycle.advance(
@@ -139,50 +159,55 @@ def _apply(
     )
     if not by_schedule:
         lifecycle.refuse_overdue_start(source, target, election.schedule, now)
-    election.phase = str(target)
-    how = "schedule" if by_schedule else "hand"
-    details: dict[str, Any] = {"from": str(source), "to": str(target), "by": how}
-    object_kw: dict[str, Any] = {
-        "object_type": "election",
-        "object_id": election.id,
-        "election_id": election.id,
-    }
-    if target == Phase.open:
-        election.opened_at = now
-        details |= _freeze_roll(election)
-        record(actor, "election-opened", details=details, **object_kw)
-    elif target == Phase.closed:
-        election.closed_at = now
-        seals = seal_ballot_box(election)
-        record(actor, "election-closed", details=details, **object_kw)
-        record(
-            actor,
-            "ballot-box-sealed",
-            details={
-                "positions": [
-                    {"position_id": s.position_id, "ballots": s.ballot_count, "digest": s.digest}
-                    for s in seals
-                ]
-            },
-            **object_kw,
-        )
-    elif target == Phase.published:
-        election.published_at = now
-        # The results snapshot (PublishedResult) is stored before the entry below, which
-        # records each result's digest, so the published head covers them; it refuses
-        # while any position still needs a lot.
-        details |= snapshot_results(election)
-        details["override"] = override
-        if override:
-            details["override_reason"] = override_reason.strip()
-        record(actor, "election-published", details=details, **object_kw)
-        head = db.session.execute(
-            select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID)
-        ).one()
-        election.published_head_seq, election.published_head_hash = head.seq, head.hash
-    else:
-        record(actor, "election-phase-changed", details=details, **object_kw)
-    return Transition(election.id, election.title, source, target, by_schedule)
+
+
+def _about(election: Election) -> dict[str, Any]:
+    """What every entry of a phase change names: the election, as object and as election."""
+    return {"object_type": "election", "object_id": election.id, "election_id": election.id}
+
+
+def _enter_open(actor: Actor, election: Election, now: datetime, details: dict[str, Any]) -> None:
+    """Open the poll: freeze the roll and record its digest."""
+    election.opened_at = now
+    details |= _freeze_roll(election)
+    record(actor, "election-opened", details=details, **_about(election))
+
+
+def _enter_closed(actor: Actor, election: Election, now: datetime, details: dict[str, Any]) -> None:
+    """Close the poll and seal the ballot box, recording every position's seal."""
+    election.closed_at = now
+    seals = seal_ballot_box(election)
+    record(actor, "election-closed", details=details, **_about(election))
+    sealed = [
+        {"position_id": s.position_id, "ballots": s.ballot_count, "digest": s.digest} for s in seals
+    ]
+    record(actor, "ballot-box-sealed", details={"positions": sealed}, **_about(election))
+
+
+def _enter_published(
+    actor: Actor,
+    election: Election,
+    now: datetime,
+    details: dict[str, Any],
+    override: bool,
+    override_reason: str,
+) -> None:
+    """Publish: store the results, record them, and keep the log's head that covers them.
+
+    The results snapshot (PublishedResult) is stored before the entry, which records each
+    result's digest, so the published head covers them; it refuses while any position
+    still needs a lot.
+    """
+    election.published_at = now
+    details |= snapshot_results(election)
+    details["override"] = override
+    if override:
+        details["override_reason"] = override_reason.strip()
+    record(actor, "election-published", details=details, **_about(election))
+    head = db.session.execute(
+        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID)
+    ).one()
+    election.published_head_seq, election.published_head_hash = head.seq, head.hash
 
 
 def _commit(transition: Transition) -> Transition:

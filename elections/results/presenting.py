@@ -8,7 +8,7 @@ reader's language, with the exact value kept in the cell's title.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -195,103 +195,153 @@ def join_names(ids: Sequence[int | str], names: Names) -> str:
     return ", ".join(names.get(int(cid), "?") for cid in ids)
 
 
-def step_sentence(step: Mapping[str, Any], names: Names, result: Mapping[str, Any]) -> str | None:
-    """One step of the trace in words; None for the count steps, which the tables show."""
-    kind = step["kind"]
-    who = join_names(step["candidates"], names)
-    chosen = join_names(step["chosen"], names)
-    value = figure(step["value"])
-    votes = value.shown if value else "0"
-    decision = decision_text(step["decision"])
-    if kind == StepKind.elected and step["bar"] is not None:
-        quota = figure(step["bar"])
+def _shown(value: str | int | Fraction | None, empty: str = "") -> str:
+    """A figure of the trace as the reader's language writes it, or ``empty`` when it has none."""
+    number = figure(value)
+    return number.shown if number else empty
+
+
+def _who(step: Mapping[str, Any], names: Names) -> str:
+    """The candidates a step is about."""
+    return join_names(step["candidates"], names)
+
+
+def _elected(step: Mapping[str, Any], names: Names, result: Mapping[str, Any]) -> str:
+    """A seat won: at the quota, by a yes/no proposal passing, or at the end of the count."""
+    votes = _shown(step["value"], "0")
+    if step["bar"] is not None:
         return _(
             "%(name)s reaches the quota of %(quota)s with %(votes)s votes and is elected.",
-            name=who,
-            quota=quota.shown if quota else "",
+            name=_who(step, names),
+            quota=_shown(step["bar"]),
             votes=votes,
         )
-    if kind == StepKind.elected and result["method"] == Method.yesno:
+    if result["method"] == Method.yesno:
         return _("The proposal passes with %(votes)s yes votes.", votes=votes)
-    if kind == StepKind.elected:
-        return _("%(name)s is elected with %(votes)s votes.", name=who, votes=votes)
-    if kind == StepKind.majority:
-        total = figure(step["total"])
-        return _(
-            "%(name)s has %(votes)s of the %(total)s continuing votes, more than half, "
-            "and is elected.",
-            name=who,
-            votes=votes,
-            total=total.shown if total else "0",
-        )
-    if kind == StepKind.elected_remaining:
-        return _("%(name)s is elected: no more candidates remain than seats to fill.", name=who)
-    if kind == StepKind.transfer:
-        weight = figure(step["weight"])
-        return _(
-            "The surplus of %(name)s (%(votes)s votes) is transferred: each of their ballots "
-            "passes to its next preference at %(weight)s of its value.",
-            name=who,
-            votes=votes,
-            weight=weight.shown if weight else "",
-        )
-    if kind == StepKind.eliminated:
-        return ngettext(
-            "%(names)s is eliminated with %(votes)s votes; the ballots pass to their next "
-            "preference.",
-            "%(names)s are eliminated with %(votes)s votes each; the ballots pass to their "
-            "next preference.",
-            len(step["candidates"]),
-            names=who,
-            votes=votes,
-        )
-    if kind == StepKind.threshold:
-        share = exact(step["value"])
-        bar = exact(step["bar"]) or Fraction(0)
-        if share is None:
-            return _("No yes or no votes were cast, so the proposal does not pass.")
-        total = figure(step["total"])
-        places = places_apart(share, bar)
-        return _(
-            "Yes is %(share)s of the %(total)s yes and no votes; the proposal needs more "
-            "than %(threshold)s.",
-            share=percent(share, 1, places),
-            total=total.shown if total else "0",
-            threshold=percent(bar, 1, places),
-        )
-    if kind == StepKind.tie_backwards:
-        return _(
-            "%(names)s are tied %(decision)s; the counts of round %(round)s tell them "
-            "apart and single out %(chosen)s.",
-            names=who,
-            decision=decision,
-            round=step["earlier_round"],
-            chosen=chosen,
-        )
-    if kind == StepKind.tie_lot:
-        return _(
-            "%(names)s are tied %(decision)s; the lot drawn (order: %(order)s) picks %(chosen)s.",
-            names=who,
-            decision=decision,
-            order=join_names(step["order"], names),
-            chosen=chosen,
-        )
-    if kind == StepKind.tie_immaterial:
-        return _(
-            "%(names)s are tied %(decision)s, but however the tie is settled the same "
-            "candidates are elected, so no lot is needed (%(chosen)s taken first).",
-            names=who,
-            decision=decision,
-            chosen=chosen,
-        )
-    if kind == StepKind.lot_required:
-        return _(
-            "%(names)s are tied %(decision)s and nothing in the count tells them apart: "
-            "the count stops until a lot is drawn.",
-            names=who,
-            decision=decision,
-        )
-    return None
+    return _("%(name)s is elected with %(votes)s votes.", name=_who(step, names), votes=votes)
+
+
+def _majority(step: Mapping[str, Any], names: Names, result: Mapping[str, Any]) -> str:
+    """A seat won by more than half of the continuing votes."""
+    return _(
+        "%(name)s has %(votes)s of the %(total)s continuing votes, more than half, and is elected.",
+        name=_who(step, names),
+        votes=_shown(step["value"], "0"),
+        total=_shown(step["total"], "0"),
+    )
+
+
+def _elected_remaining(step: Mapping[str, Any], names: Names, result: Mapping[str, Any]) -> str:
+    """Seats filled because no more candidates remain than seats."""
+    return _(
+        "%(name)s is elected: no more candidates remain than seats to fill.",
+        name=_who(step, names),
+    )
+
+
+def _transfer(step: Mapping[str, Any], names: Names, result: Mapping[str, Any]) -> str:
+    """A surplus passed on at a fraction of each ballot's value."""
+    return _(
+        "The surplus of %(name)s (%(votes)s votes) is transferred: each of their ballots "
+        "passes to its next preference at %(weight)s of its value.",
+        name=_who(step, names),
+        votes=_shown(step["value"], "0"),
+        weight=_shown(step["weight"]),
+    )
+
+
+def _eliminated(step: Mapping[str, Any], names: Names, result: Mapping[str, Any]) -> str:
+    """The lowest candidates out, their ballots passed on."""
+    return ngettext(
+        "%(names)s is eliminated with %(votes)s votes; the ballots pass to their next preference.",
+        "%(names)s are eliminated with %(votes)s votes each; the ballots pass to their "
+        "next preference.",
+        len(step["candidates"]),
+        names=_who(step, names),
+        votes=_shown(step["value"], "0"),
+    )
+
+
+def _threshold(step: Mapping[str, Any], names: Names, result: Mapping[str, Any]) -> str:
+    """A yes/no proposal's share of yes against its threshold."""
+    share = exact(step["value"])
+    if share is None:
+        return _("No yes or no votes were cast, so the proposal does not pass.")
+    bar = exact(step["bar"]) or Fraction(0)
+    places = places_apart(share, bar)
+    return _(
+        "Yes is %(share)s of the %(total)s yes and no votes; the proposal needs more "
+        "than %(threshold)s.",
+        share=percent(share, 1, places),
+        total=_shown(step["total"], "0"),
+        threshold=percent(bar, 1, places),
+    )
+
+
+def _tie_backwards(step: Mapping[str, Any], names: Names, result: Mapping[str, Any]) -> str:
+    """A tie settled by the counts of an earlier round."""
+    return _(
+        "%(names)s are tied %(decision)s; the counts of round %(round)s tell them "
+        "apart and single out %(chosen)s.",
+        names=_who(step, names),
+        decision=decision_text(step["decision"]),
+        round=step["earlier_round"],
+        chosen=join_names(step["chosen"], names),
+    )
+
+
+def _tie_lot(step: Mapping[str, Any], names: Names, result: Mapping[str, Any]) -> str:
+    """A tie settled by the lot recorded for it."""
+    return _(
+        "%(names)s are tied %(decision)s; the lot drawn (order: %(order)s) picks %(chosen)s.",
+        names=_who(step, names),
+        decision=decision_text(step["decision"]),
+        order=join_names(step["order"], names),
+        chosen=join_names(step["chosen"], names),
+    )
+
+
+def _tie_immaterial(step: Mapping[str, Any], names: Names, result: Mapping[str, Any]) -> str:
+    """A tie whose settling changes nobody's seat."""
+    return _(
+        "%(names)s are tied %(decision)s, but however the tie is settled the same "
+        "candidates are elected, so no lot is needed (%(chosen)s taken first).",
+        names=_who(step, names),
+        decision=decision_text(step["decision"]),
+        chosen=join_names(step["chosen"], names),
+    )
+
+
+def _lot_required(step: Mapping[str, Any], names: Names, result: Mapping[str, Any]) -> str:
+    """A tie nothing in the count settles: the count waits for a lot."""
+    return _(
+        "%(names)s are tied %(decision)s and nothing in the count tells them apart: "
+        "the count stops until a lot is drawn.",
+        names=_who(step, names),
+        decision=decision_text(step["decision"]),
+    )
+
+
+Sentence = Callable[[Mapping[str, Any], Names, Mapping[str, Any]], str]
+SENTENCES: dict[str, Sentence] = {
+    StepKind.elected: _elected,
+    StepKind.majority: _majority,
+    StepKind.elected_remaining: _elected_remaining,
+    StepKind.transfer: _transfer,
+    StepKind.eliminated: _eliminated,
+    StepKind.threshold: _threshold,
+    StepKind.tie_backwards: _tie_backwards,
+    StepKind.tie_lot: _tie_lot,
+    StepKind.tie_immaterial: _tie_immaterial,
+    StepKind.lot_required: _lot_required,
+}
+"""How each kind of step is told; the count steps are not, as the tables show them."""
+
+
+def step_sentence(step: Mapping[str, Any], names: Names, result: Mapping[str, Any]) -> str | None:
+    """One step of the trace in words; None for the count steps, which the tables show."""
+    sentence = SENTENCES.get(step["kind"])
+    return None if sentence is None else sentence(step, names, result)
 
 
 def _short_action(step: Mapping[str, Any], names: Names) -> str | None:

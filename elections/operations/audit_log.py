@@ -104,18 +104,6 @@ def hmac_key() -> bytes | None:
 
 
 def entry_columns(entry: audit_chain.AuditEntry) -> dict[str, Any]:
-    """The row that stores one chain entry."""
-    return {
-        "seq": entry.seq,
-        "occurred_at": entry.occurred_at,
-        "actor": entry.actor,
-        "actor_role": entry.actor_role,
-        "action": entry.action,
-        "object_type": entry.object_type,
-        "object_id": entry.object_id,
-        "election_id": entry.election_id,
-        "details": dict(entry.details),
-        "client_addr": entry.client_addr,
-        "prev_hash": entry.prev_hash,
-        "hash": entry.hash,
-    }
+    """The row that stores one chain entry: a column for each of its fields, of the same name."""
+    columns = {f.name: getattr(entry, f.name) for f in fields(entry)}
+    return columns | {"details": dict(entry.details)}

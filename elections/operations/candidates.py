@@ -14,7 +14,6 @@ from enum import StrEnum
 from sqlalchemy import select
 
 from elections.domain import lifecycle
-from elections.domain.eligibility import StudentFacts, is_eligible
 from elections.domain.errors import DomainError, LifecycleReason, LifecycleRefusal
 from elections.domain.lifecycle import Phase
 from elections.extensions import db
@@ -29,6 +28,7 @@ from elections.operations.elections import (
     require_page_editable,
 )
 from elections.operations.positions import PositionReason, PositionRefused, get_position
+from elections.queries.eligibility import may_stand
 from elections.queries.roll import active_student
 
 MAX_NAME = 200
@@ -155,9 +155,7 @@ def _student_candidate(position_id: int, number: str) -> tuple[User, str]:
     student = active_student(number)
     if student is None:
         raise CandidateRefused(CandidateReason.not_on_roll, {"number": number.strip()[:64]})
-    position = get_position(position_id)
-    facts = StudentFacts(student.grade or 0, student.class_name or "", student.shanyrak or "")
-    if not is_eligible(position.candidate_rule, facts):
+    if not may_stand(get_position(position_id), student):
         raise CandidateRefused(CandidateReason.not_eligible, {"number": student.username})
     standing = db.session.scalar(
         select(Candidate.id).where(

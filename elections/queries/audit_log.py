@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from flask import current_app
@@ -90,20 +90,7 @@ def known_actions() -> list[str]:
 
 def stored_entry(row: AuditEvent) -> AuditEntry:
     """Rebuild the chain entry a stored row claims to be, for verification."""
-    return AuditEntry(
-        seq=row.seq,
-        occurred_at=row.occurred_at,
-        actor=row.actor,
-        actor_role=row.actor_role,
-        action=row.action,
-        object_type=row.object_type,
-        object_id=row.object_id,
-        election_id=row.election_id,
-        details=row.details,
-        client_addr=row.client_addr,
-        prev_hash=row.prev_hash,
-        hash=row.hash,
-    )
+    return AuditEntry(**{f.name: getattr(row, f.name) for f in fields(AuditEntry)})
 
 
 def audit_entries(*conditions: ColumnElement[bool]) -> Iterator[AuditEntry]:

@@ -29,13 +29,14 @@ from elections.domain.errors import DomainError
 from elections.domain.lifecycle import Phase
 from elections.domain.roles import Role
 from elections.extensions import db
-from elections.models import HEAD_ID, REGISTERED, AuditHead, Election, EligibleVoter, User
+from elections.models import HEAD_ID, AuditHead, Election, EligibleVoter, User
 from elections.operations.audit_log import SYSTEM, Actor, logged_time, record
 from elections.operations.complaints import ComplaintReason, ComplaintRefused
 from elections.operations.elections import lock_election
 from elections.operations.results import snapshot_results
 from elections.operations.sealing import compact_ballot_storage, seal_ballot_box
 from elections.queries.complaints import unanswered_complaints
+from elections.queries.phases import opening_counts
 
 
 @dataclass(frozen=True)
@@ -73,16 +74,6 @@ def confirm_schedule(actor: Actor, election_id: int, now: datetime) -> Election:
     )
     db.session.commit()
     return election
-
-
-def opening_counts(election: Election) -> dict[str, int]:
-    """Positions on the ballot, and how many have candidates (a yes/no needs exactly one)."""
-    with_candidates = 0
-    for position in election.positions:
-        registered = sum(1 for c in position.candidates if c.status == REGISTERED)
-        if registered >= 1 and (position.method != "yesno" or registered == 1):
-            with_candidates += 1
-    return {"positions": len(election.positions), "positions_with_candidates": with_candidates}
 
 
 def _freeze_roll(election: Election) -> dict[str, Any]:

@@ -52,6 +52,12 @@ def election_or_404(election_id: int) -> Election:
     return db.get_or_404(Election, election_id)
 
 
+def to_election(election_id: int, message: str) -> Response:
+    """Back to the election's page, saying what was done."""
+    flash(message, "success")
+    return redirect(url_for("committee.election", election_id=election_id))
+
+
 def rule_text(grades: list[int], classes: list[str], shanyraks: list[str]) -> str:
     """A position's rule in words, with names as the committee typed them."""
     if not (grades or classes or shanyraks):
@@ -116,8 +122,9 @@ def new_election() -> Response | str:
     form = ElectionForm()
     if form.validate_on_submit():
         election = ops.create_election(current_actor(), _details(form))
-        flash(_("Election created. Now add its positions and candidates."), "success")
-        return redirect(url_for("committee.election", election_id=election.id))
+        return to_election(
+            election.id, _("Election created. Now add its positions and candidates.")
+        )
     return render_template("committee/election_form.html", form=form, election=None)
 
 
@@ -142,8 +149,7 @@ def edit_election(election_id: int) -> Response | str:
         election = ops.update_election(current_actor(), election_id, _details(form, election))
         if was_scheduled and not election.scheduled:
             flash(_("The dates changed: confirm the calendar again to run it on time."), "warning")
-        flash(_("Election saved."), "success")
-        return redirect(url_for("committee.election", election_id=election_id))
+        return to_election(election_id, _("Election saved."))
     return render_template("committee/election_form.html", form=form, election=election)
 
 
@@ -180,8 +186,9 @@ def election(election_id: int) -> str:
 def confirm_schedule(election_id: int) -> Response:
     """Let the calendar open and close the election on time."""
     phases.confirm_schedule(current_actor(), election_id, now())
-    flash(_("Calendar confirmed: the election will open and close on time by itself."), "success")
-    return redirect(url_for("committee.election", election_id=election_id))
+    return to_election(
+        election_id, _("Calendar confirmed: the election will open and close on time by itself.")
+    )
 
 
 def _target(name: str) -> Phase:
@@ -219,8 +226,7 @@ def change_phase(election_id: int, name: str) -> Response | str:
     form = PhaseForm()
     if form.validate_on_submit():
         phases.advance_election(current_actor(), election_id, target, now(), **_override(form))
-        flash(_moved(target), "success")
-        return redirect(url_for("committee.election", election_id=election_id))
+        return to_election(election_id, _moved(target))
     preview = move_preview(election, target, now())
     return render_template(
         "committee/phase_confirm.html", election=election, target=target, form=form, preview=preview

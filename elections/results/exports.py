@@ -13,8 +13,6 @@ from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
 
-from flask import current_app
-
 from elections.bundle import layout
 from elections.domain.audit_chain import ChainHead
 from elections.domain.counting import Method
@@ -26,7 +24,7 @@ from elections.models import Election, Position, Runoff
 from elections.queries.audit_log import head_row
 from elections.queries.export import ballot_rows, position_record
 from elections.queries.tally import position_result, tie_to_settle
-from elections.queries.turnout import election_turnout
+from elections.queries.turnout import election_turnout, min_group
 
 FORMAT = "school-elections-results"
 BALLOTS_FORMAT = "school-elections-ballots"
@@ -165,14 +163,13 @@ def _breakdown_data(part: Breakdown) -> dict[str, Any]:
 
 def turnout_data(election: Election) -> dict[str, Any]:
     """Turnout overall, per position and by grade, class and shanyrak (small groups merged)."""
-    min_group = current_app.config["TURNOUT_MIN_GROUP"]
-    turnout = election_turnout(election, min_group)
+    turnout = election_turnout(election, min_group())
     titles = {p.id: p.title for p in election.positions}
     return {
         "format": FORMAT,
         "version": FORMAT_VERSION,
         "election": election_header(election),
-        "min_group": min_group,
+        "min_group": min_group(),
         "overall": _row_data(None, turnout.overall),
         "positions": [
             {"position_id": p.position_id, **_row_data(titles.get(p.position_id), p.row)}

@@ -19,7 +19,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -46,7 +45,7 @@ from elections.queries.tally import (
     recorded_lots,
     runoff_seats,
 )
-from elections.queries.turnout import Line, Table, election_turnout, turnout_tables
+from elections.queries.turnout import Line, Table, min_group, shown_tables
 from elections.results import exports
 from elections.results.charts import Bar, Tone, bar_chart
 from elections.results.forms import ActionForm, ExportForm, room_lot_form
@@ -139,8 +138,7 @@ class TurnoutSection:
 
 def turnout_section(election: Election) -> TurnoutSection:
     """Turnout as the committee's dashboard computes it, small groups withheld the same way."""
-    min_group = current_app.config["TURNOUT_MIN_GROUP"]
-    overall, tables = turnout_tables(election, election_turnout(election, min_group))
+    overall, tables = shown_tables(election)
     charts = {}
     for table in tables:
         bars = [
@@ -161,7 +159,7 @@ def turnout_section(election: Election) -> TurnoutSection:
             scale=1000,
         )
         charts[table.key] = Markup(svg)  # noqa: S704 - charts.bar_chart escapes every text
-    return TurnoutSection(overall, tables, charts, min_group)
+    return TurnoutSection(overall, tables, charts, min_group())
 
 
 def page_context(election: Election) -> dict[str, object]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from datetime import datetime
 
@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Select, select
 
 from elections.domain.audit_chain import GENESIS_HASH, AuditEntry, ChainHead, format_time
 from elections.extensions import db
-from elections.models import HEAD_ID, AuditEvent, AuditHead
+from elections.models import HEAD_ID, AuditEvent, AuditHead, Position
 
 PAGE_SIZE = 100
 _STREAM_ROWS = 1000
@@ -86,6 +86,14 @@ def known_actions() -> list[str]:
     return list(
         db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
     )
+
+
+def position_titles(position_ids: Iterable[int]) -> dict[int, str]:
+    """The titles of the positions a verification names, by id."""
+    rows = db.session.execute(
+        select(Position.id, Position.title).where(Position.id.in_(list(position_ids)))
+    )
+    return {row.id: row.title for row in rows}
 
 
 def stored_entry(row: AuditEvent) -> AuditEntry:

@@ -124,6 +124,35 @@ def endorsable(position: Position, student: User) -> bool:
     return position.endorsements_required > 0 and may_vote_for(position, student)
 
 
+def endorsable_nominations(
+    election: Election, student: User
+) -> list[tuple[Position, list[Candidate]]]:
+    """Each position whose nominees the student may endorse, with its pending nominations.
+
+    A student's own nomination is left out: nobody endorses themselves.
+    """
+    return [
+        (p, [c for c in p.candidates if c.status == "nominated" and c.student_id != student.id])
+        for p in election.positions
+        if endorsable(p, student)
+    ]
+
+
+def standable_positions(election: Election, student: User) -> list[Position]:
+    """The positions the student may stand for and has not yet been nominated for.
+
+    A withdrawn nomination may be filed again.
+    """
+    taken = {
+        c.candidate.position_id for c in candidacies(student) if c.candidate.status != "withdrawn"
+    }
+    return [
+        p
+        for p in election.positions
+        if p.method != "yesno" and may_stand(p, student) and p.id not in taken
+    ]
+
+
 def _nominating(student: User) -> list[NominationWindow]:
     """Elections taking nominations where the student may stand or endorse."""
     windows = []
@@ -178,6 +207,12 @@ def candidacies(student: User) -> list[Candidacy]:
                 can_name_observer=standing and phase in OBSERVER_PHASES,
             )
         )
+    return listed
+
+
+def own_candidacy(student: User, candidate_id: int) -> Candidacy:
+    """One of the student's own nominations, with what they may still do."""
+    (listed,) = [c for c in candidacies(student) if c.candidate.id == candidate_id]
     return listed
 
 

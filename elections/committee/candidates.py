@@ -127,12 +127,16 @@ def _edit_page(form: CandidateEditForm, candidate: Candidate) -> str:
     )
 
 
+def _election_of(candidate_id: int) -> int:
+    """The election a candidate stands in, or a 404 page."""
+    return db.get_or_404(Candidate, candidate_id).position.election_id
+
+
 @bp.post("/candidates/<int:candidate_id>/delete")
 @roles_required(*COMMITTEE)
 def delete_candidate(candidate_id: int) -> Response:
     """Take a candidate off the position."""
-    candidate = db.get_or_404(Candidate, candidate_id)
-    election_id = candidate.position.election_id
+    election_id = _election_of(candidate_id)
     ops.remove_candidate(current_actor(), candidate_id)
     return to_election(election_id, _("Candidate removed."))
 
@@ -141,8 +145,7 @@ def delete_candidate(candidate_id: int) -> Response:
 @roles_required(*COMMITTEE)
 def delete_photo(candidate_id: int) -> Response:
     """Remove a candidate's photo."""
-    candidate = db.get_or_404(Candidate, candidate_id)
-    election_id = candidate.position.election_id
+    election_id = _election_of(candidate_id)
     ops.remove_candidate_photo(current_actor(), candidate_id)
     return to_election(election_id, _("Photo removed."))
 

@@ -157,14 +157,18 @@ def _student_candidate(position_id: int, number: str) -> tuple[User, str]:
         raise CandidateRefused(CandidateReason.not_on_roll, {"number": number.strip()[:64]})
     if not may_stand(get_position(position_id), student):
         raise CandidateRefused(CandidateReason.not_eligible, {"number": student.username})
-    standing = db.session.scalar(
-        select(Candidate.id).where(
-            Candidate.position_id == position_id, Candidate.student_id == student.id
-        )
-    )
-    if standing is not None:
+    if candidacy_of(position_id, student.id) is not None:
         raise CandidateRefused(CandidateReason.already_standing, {"number": student.username})
     return student, ballot_name(position_id, student)
+
+
+def candidacy_of(position_id: int, student_id: int) -> Candidate | None:
+    """The student's candidacy for the position, whatever its status, if there is one."""
+    return db.session.scalar(
+        select(Candidate).where(
+            Candidate.position_id == position_id, Candidate.student_id == student_id
+        )
+    )
 
 
 def ballot_name(position_id: int, student: User) -> str:
@@ -175,6 +179,23 @@ def ballot_name(position_id: int, student: User) -> str:
     if _name_taken(position_id, student.full_name):
         return f"{student.full_name} ({student.class_name})"
     return student.full_name
+
+
+def _standing_as(
+    position_id: int, student_number: str | None, name: str | None
+) -> tuple[User | None, str]:
+    """Who stands, and the name the ballot shows: a roll student by number, or free text."""
+    student: User | None = None
+    if student_number and student_number.strip():
+        student, shown = _student_candidate(position_id, student_number)
+    else:
+        shown = " ".join((name or "").split())
+        if not shown:
+            raise CandidateRefused(CandidateReason.no_name)
+    shown = shown[:MAX_NAME]
+    if _name_taken(position_id, shown):
+        raise CandidateRefused(CandidateReason.name_taken, {"name": shown})
+    return student, shown
 
 
 def add_candidate(
@@ -192,16 +213,7 @@ def add_candidate(
     require_candidates_editable(election)
     if position.method == "yesno" and position.candidates:
         raise PositionRefused(PositionReason.yesno_one_candidate)
-    student: User | None = None
-    if student_number and student_number.strip():
-        student, shown = _student_candidate(position.id, student_number)
-    else:
-        shown = " ".join((name or "").split())
-        if not shown:
-            raise CandidateRefused(CandidateReason.no_name)
-    shown = shown[:MAX_NAME]
-    if _name_taken(position.id, shown):
-        raise CandidateRefused(CandidateReason.name_taken, {"name": shown})
+    student, shown = _standing_as(position.id, student_number, name)
     candidate = Candidate(
         position_id=position.id,
         student_id=None if student is None else student.id,

@@ -55,6 +55,10 @@ class ElectionDetails:
     # The title in other languages, by locale; readers fall back to ``title``.
     titles: Mapping[str, str] = field(default_factory=dict)
 
+    def dates(self) -> dict[str, datetime | None]:
+        """The calendar's dates under the names the election stores them by."""
+        return {name: getattr(self, name) for name in ("opens_at", "closes_at", *CALENDAR_DATES)}
+
     def schedule(self) -> lifecycle.Schedule:
         """These dates as the lifecycle rules read them."""
         return lifecycle.Schedule.of(self)
@@ -113,12 +117,7 @@ def create_election(actor: Actor, details: ElectionDetails) -> Election:
     election = Election(
         title=details.title.strip(),
         description=details.description.strip(),
-        opens_at=details.opens_at,
-        closes_at=details.closes_at,
-        nomination_starts=details.nomination_starts,
-        campaign_starts=details.campaign_starts,
-        silence_starts=details.silence_starts,
-        appeals_end=details.appeals_end,
+        **details.dates(),
         endorsement_limit=details.endorsement_limit,
         titles=clean_titles(details.titles),
         phase=str(Phase.draft),
@@ -134,9 +133,7 @@ def create_election(actor: Actor, details: ElectionDetails) -> Election:
         election_id=election.id,
         details={
             "title": election.title,
-            "opens_at": logged_time(details.opens_at),
-            "closes_at": logged_time(details.closes_at),
-            **{name: logged_time(getattr(details, name)) for name in CALENDAR_DATES},
+            **{name: logged_time(moment) for name, moment in details.dates().items()},
             "endorsement_limit": details.endorsement_limit,
             "titles": election.titles,
         },
@@ -158,9 +155,7 @@ def update_election(actor: Actor, election_id: int, details: ElectionDetails) ->
     for name, value in (
         ("title", details.title.strip()),
         ("description", details.description.strip()),
-        ("opens_at", details.opens_at),
-        ("closes_at", details.closes_at),
-        *((name, getattr(details, name)) for name in CALENDAR_DATES),
+        *details.dates().items(),
         ("endorsement_limit", details.endorsement_limit),
         ("titles", clean_titles(details.titles)),
     ):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from elections.domain.errors import DomainError, LifecycleReason, LifecycleRefusal
 from elections.domain.lifecycle import WITHDRAW_PHASES, Phase
@@ -30,6 +30,7 @@ from elections.operations.audit_log import Actor, record, sha256_text
 from elections.operations.candidates import (
     MAX_MANIFESTO,
     ballot_name,
+    candidacy_of,
     get_candidate,
     keep_version,
     lock_for,
@@ -123,11 +124,7 @@ def nominate(
     if not may_stand(position, student):
         raise NominationRefused(NominationReason.not_eligible)
     manifesto, video_url = page.checked()
-    existing = db.session.scalar(
-        select(Candidate).where(
-            Candidate.position_id == position.id, Candidate.student_id == student.id
-        )
-    )
+    existing = candidacy_of(position.id, student.id)
     if existing is not None and existing.status != "withdrawn":
         raise NominationRefused(NominationReason.already_nominated, {"status": existing.status})
     candidate = existing or Candidate(

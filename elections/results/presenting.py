@@ -437,6 +437,24 @@ def _tone(elected: bool) -> Tone:
     return Tone.winner if elected else Tone.normal
 
 
+Fates = tuple[dict[int, int], dict[int, int]]
+"""The round each candidate was elected in, and the round each went out in."""
+
+
+def _fates(trace: Sequence[Mapping[str, Any]]) -> Fates:
+    """When each candidate was elected or eliminated, by the trace's rounds."""
+    elected_in: dict[int, int] = {}
+    out_in: dict[int, int] = {}
+    for step in trace:
+        if step["kind"] in (StepKind.elected, StepKind.majority, StepKind.elected_remaining):
+            for cid in step["candidates"]:
+                elected_in.setdefault(cid, step["round"])
+        if step["kind"] == StepKind.eliminated:
+            for cid in step["candidates"]:
+                out_in.setdefault(cid, step["round"])
+    return elected_in, out_in
+
+
 def _rounds(position: Position, result: Mapping[str, Any], names: Names) -> Rounds | None:
     """The ranked count's rounds as a table and small multiples; None for other methods."""
     if result["method"] != Method.ranked:
@@ -448,42 +466,36 @@ def _rounds(position: Position, result: Mapping[str, Any], names: Names) -> Roun
     for step in trace:
         if step["kind"] != StepKind.count and step["round"] in happened:
             happened[step["round"]].append(step)
-    elected_in: dict[int, int] = {}
-    out_in: dict[int, int] = {}
-    for step in trace:
-        if step["kind"] in (StepKind.elected, StepKind.majority, StepKind.elected_remaining):
-            for cid in step["candidates"]:
-                elected_in.setdefault(cid, step["round"])
-        if step["kind"] == StepKind.eliminated:
-            for cid in step["candidates"]:
-                out_in.setdefault(cid, step["round"])
+    fates = _fates(trace)
     first = result["first_counts"]
     paper = sorted(result["candidates"], key=lambda cid: -first.get(str(cid), 0))
-    rows = []
-    for cid in paper:
-        cells = []
-        for number in numbers:
-            tally = counts[number]["tallies"].get(str(cid))
-            state = ""
-            if elected_in.get(cid) == number:
-                state = "elected"
-            elif out_in.get(cid) == number:
-                state = "eliminated"
-            cells.append(Cell(figure(tally), state))
-        rows.append(RoundRow(names.get(cid, "?"), tuple(cells), cid in elected_in))
     actions = tuple(
         tuple(a for a in (_short_action(s, names) for s in happened[n]) if a) for n in numbers
     )
-    exhausted = tuple(figure(counts[n]["exhausted"]) for n in numbers)
-    quota = exact(result["quota"])
     return Rounds(
         numbers=numbers,
-        rows=tuple(rows),
-        exhausted=exhausted,
+        rows=tuple(_round_row(cid, names, counts, fates) for cid in paper),
+        exhausted=tuple(figure(counts[n]["exhausted"]) for n in numbers),
         actions=actions,
-        quota=figure(quota),
-        charts=_round_charts(position, result, names, paper, counts, elected_in, out_in),
+        quota=figure(exact(result["quota"])),
+        charts=_round_charts(position, result, names, paper, counts, fates),
     )
+
+
+def _round_row(
+    cid: int, names: Names, counts: Mapping[int, Mapping[str, Any]], fates: Fates
+) -> RoundRow:
+    """A candidate's votes in each round, marked where they were elected or went out."""
+    elected_in, out_in = fates
+    cells = []
+    for number in sorted(counts):
+        state = ""
+        if elected_in.get(cid) == number:
+            state = "elected"
+        elif out_in.get(cid) == number:
+            state = "eliminated"
+        cells.append(Cell(figure(counts[number]["tallies"].get(str(cid))), state))
+    return RoundRow(names.get(cid, "?"), tuple(cells), cid in elected_in)
 
 
 def _round_charts(
@@ -492,8 +504,7 @@ def _round_charts(
     names: Names,
     paper: Sequence[int],
     counts: Mapping[int, Mapping[str, Any]],
-    elected_in: Mapping[int, int],
-    out_in: Mapping[int, int],
+    fates: Fates,
 ) -> tuple[Markup, ...]:
     """One small chart per round on one shared scale, so the rounds compare at a glance."""
     quota = exact(result["quota"])
@@ -504,19 +515,7 @@ def _round_charts(
     charts = []
     for number, step in sorted(counts.items()):
         tallies = step["tallies"]
-        bars = []
-        for cid in paper:
-            value = exact(tallies.get(str(cid)))
-            shown = figure(value)
-            if elected_in.get(cid, number + 1) <= number:
-                tone = Tone.winner
-            elif out_in.get(cid) == number:
-                tone = Tone.out
-            elif value is None:
-                tone = Tone.muted
-            else:
-                tone = Tone.normal
-            bars.append(Bar(names.get(cid, "?"), value or 0, shown.shown if shown else "—", tone))
+        bars = [_round_bar(cid, names, number, tallies.get(str(cid)), fates) for cid in paper]
         if quota is not None:
             marker = Marker(quota, _("quota"))
         else:
@@ -535,6 +534,22 @@ def _round_charts(
         )
         charts.append(Markup(chart))  # noqa: S704 - charts.bar_chart escapes every text
     return tuple(charts)
+
+
+def _round_bar(cid: int, names: Names, number: int, tally: str | None, fates: Fates) -> Bar:
+    """A candidate's bar in one round: a winner's from their round on, out in their round."""
+    elected_in, out_in = fates
+    value = exact(tally)
+    shown = figure(value)
+    if elected_in.get(cid, number + 1) <= number:
+        tone = Tone.winner
+    elif out_in.get(cid) == number:
+        tone = Tone.out
+    elif value is None:
+        tone = Tone.muted
+    else:
+        tone = Tone.normal
+    return Bar(names.get(cid, "?"), value or 0, shown.shown if shown else "—", tone)
 
 
 def _outcome(result: Mapping[str, Any], names: Names) -> str:
@@ -575,6 +590,25 @@ def tie_decision(result: Mapping[str, Any]) -> str:
     return ""
 
 
+def _nothing_counted(
+    position: Position,
+    stored: bool,
+    lots: tuple[LotLine, ...],
+    seal: BallotSeal | None,
+    runoff: Runoff | None,
+) -> PositionView:
+    """A position with no count to show, and why: nobody stood, or nothing was stored."""
+    zero = whole(0)
+    if stored:
+        why = _("Nothing to count: nobody stood for this position.")
+    else:
+        why = _("No result was stored for this position when the results were published.")
+    return PositionView(
+        position, method_label(position), "nothing", zero, zero, zero, (), (), (), "",
+        why, (), None, None, lots, seal, None, runoff,
+    )  # fmt: skip
+
+
 def position_view(
     position: Position,
     result: Mapping[str, Any] | None,
@@ -593,15 +627,7 @@ def position_view(
     """
     lines = lot_lines(lots, names)
     if result is None:
-        zero = whole(0)
-        if stored:
-            why = _("Nothing to count: nobody stood for this position.")
-        else:
-            why = _("No result was stored for this position when the results were published.")
-        return PositionView(
-            position, method_label(position), "nothing", zero, zero, zero, (), (), (), "",
-            why, (), None, None, lines, seal, None, runoff,
-        )  # fmt: skip
+        return _nothing_counted(position, stored, lines, seal, runoff)
     rows = _plain_rows(result, names)
     tied = tuple((cid, names.get(cid, "?")) for cid in tie_to_settle(result) or ())
     steps = tuple(s for s in (step_sentence(x, names, result) for x in result["trace"]) if s)

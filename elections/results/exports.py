@@ -3,7 +3,9 @@
 CSV for spreadsheets (every cell neutralised against formulas, see ``csv_safe``) and JSON for
 programs. The ballots are the sealed list exactly as stored (random id, choices as sealed,
 tracking code; sorted by ballot id), read with the audit bundle's own ``ballot_rows``, so
-anyone can recount them with ``domain.counting.count`` and re-check the seal's digest.
+anyone can recount them with ``domain.counting.count`` and re-check the seal's digest. A
+position is described as the bundle's manifest describes it (``layout.position_header``), so
+a download and a bundle cannot disagree about a position's rules, ballot paper or seal.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Registered candidates' pages are for the students who may vote for them (the
 position's voter rule, on today's roll) and for staff; a nominee always sees their
-own. Endorsements are never shown here except a student's own.
+own. Endorsements are not read here: ``queries.endorsements`` keeps them to the committee
+and to the student who gave them.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from elections.extensions import db
 from elections.models import AuditEvent, Candidate, Complaint, Election, User
 from elections.operations import complaints as ops
 from elections.operations import lifecycle as phases
-from elections.operations import nominations
+from elections.operations import nominations, observers
 from elections.operations.complaints import ComplaintReason, ComplaintRefused
 from tests.conftest import make_staff, post_form
 from tests.test_nominations import (
@@ -53,7 +53,7 @@ def closed(app):
     nominations.reject_nomination(COMMITTEE, rejected.id, "Құжат жоқ.")
     student("5001", grade=9, name="Бақылаушы Дана")
     student("6001", grade=9)
-    nominations.name_observer(actor_for(candidate_user), candidate_user, registered.id, "5001")
+    observers.name_observer(actor_for(candidate_user), candidate_user, registered.id, "5001")
     walk_to(election, Phase.appeals)
     return db.session.get(Election, election.id)
 

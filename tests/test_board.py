@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from elections.audit.board import printed_code
+from elections.domain.codes import printed_code
 from elections.extensions import db
 from elections.models import Ballot
 from tests.conftest import make_election, make_position, post_form

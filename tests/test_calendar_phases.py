@@ -17,10 +17,17 @@ from elections.domain.errors import DomainError, LifecycleReason
 from elections.domain.lifecycle import Phase
 from elections.extensions import db
 from elections.models import AuditEvent, Candidate, Election, Position, User
-from elections.operations import complaints, nominations
+from elections.operations import (
+    campaign_pages,
+    complaints,
+    endorsements,
+    nominations,
+    observers,
+)
 from elections.operations import lifecycle as phases
 from elections.operations.complaints import ComplaintReason
-from elections.operations.nominations import NominationReason, ObserverReason, PageText
+from elections.operations.nominations import NominationReason, PageText
+from elections.operations.observers import ObserverReason
 from tests.conftest import post_form
 from tests.test_nominations import (
     COMMITTEE,
@@ -212,17 +219,17 @@ def _attempt(action: str, election: Election, position: Position) -> None:
         nominations.nominate(actor_for(newcomer), newcomer, position.id, PageText("Мен"))
     elif action == "endorse":
         endorser = user("2001")
-        nominations.endorse(actor_for(endorser), endorser, pending.id)
+        endorsements.endorse(actor_for(endorser), endorser, pending.id)
     elif action == "edit-page":
         owner = user("1001")
-        nominations.update_campaign_page(
+        campaign_pages.update_campaign_page(
             actor_for(owner), owner, standing.id, PageText("Жаңа нұсқа")
         )
     elif action == "review":
         nominations.reject_nomination(COMMITTEE, pending.id, "Қолдау жоқ.")
     elif action == "name-observer":
         owner = user("1001")
-        nominations.name_observer(actor_for(owner), owner, standing.id, "2001")
+        observers.name_observer(actor_for(owner), owner, standing.id, "2001")
     else:
         owner = user("1001")
         complaints.file_complaint(actor_for(owner), owner, election.id, "Шағым", now)

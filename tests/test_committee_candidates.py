@@ -13,7 +13,7 @@ from elections.extensions import db
 from elections.models import AuditEvent, CampaignPageVersion, Candidate
 from elections.operations import candidates as ops
 from elections.operations.audit_log import Actor
-from elections.operations.elections import PositionReason, PositionRefused
+from elections.operations.positions import PositionReason, PositionRefused
 from tests.conftest import make_election, make_position, make_student, post_form
 from tests.test_photos import image_bytes, upload
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from elections.domain.errors import LifecycleReason, LifecycleRefusal
 from elections.extensions import db
 from elections.models import AuditEvent, Election, Position
-from elections.operations import elections as ops
+from elections.operations import positions as ops
 from elections.operations.audit_log import Actor
 from tests.conftest import make_election, make_position, make_student, post_form
 

@@ -31,15 +31,12 @@ from elections.models import (
     Position,
     User,
 )
+from elections.operations import endorsements
 from elections.operations import nominations as ops
 from elections.operations.audit_log import Actor
-from elections.operations.nominations import (
-    EndorsementReason,
-    EndorsementRefused,
-    NominationReason,
-    NominationRefused,
-    PageText,
-)
+from elections.operations.endorsements import EndorsementReason, EndorsementRefused
+from elections.operations.nominations import NominationReason, NominationRefused, PageText
+from elections.queries.endorsements import endorsements_used
 from elections.vote.ballot_page import load_student_ballot, standing_candidates
 from tests.conftest import ON_POSTGRES, make_position, make_student, post_form, require, sign_in
 
@@ -119,7 +116,7 @@ def endorse_by(candidate: Candidate, *numbers: str) -> None:
     """Endorse the nomination by fresh eligible students with these numbers."""
     for number in numbers:
         supporter = student(number, grade=9)
-        ops.endorse(actor_for(supporter), supporter, candidate.id)
+        endorsements.endorse(actor_for(supporter), supporter, candidate.id)
 
 
 def entries(action: str) -> list[AuditEvent]:
@@ -317,15 +314,15 @@ def test_each_student_endorses_at_most_the_election_limit(app):
         nominated(student("1003"), other),
     ]
     supporter = student("2001", grade=9)
-    ops.endorse(actor_for(supporter), supporter, nominees[0].id)
-    ops.endorse(actor_for(supporter), supporter, nominees[2].id)
+    endorsements.endorse(actor_for(supporter), supporter, nominees[0].id)
+    endorsements.endorse(actor_for(supporter), supporter, nominees[2].id)
     with pytest.raises(EndorsementRefused) as refused:
-        ops.endorse(actor_for(supporter), supporter, nominees[1].id)
+        endorsements.endorse(actor_for(supporter), supporter, nominees[1].id)
     assert refused.value.reason == EndorsementReason.limit_reached
     db.session.rollback()
-    ops.withdraw_endorsement(actor_for(supporter), supporter, nominees[0].id)
-    ops.endorse(actor_for(supporter), supporter, nominees[1].id)
-    assert ops.endorsements_used(supporter.id, election.id) == 2
+    endorsements.withdraw_endorsement(actor_for(supporter), supporter, nominees[0].id)
+    endorsements.endorse(actor_for(supporter), supporter, nominees[1].id)
+    assert endorsements_used(supporter.id, election.id) == 2
     assert [e.action for e in entries("endorsement-withdrawn")] == ["endorsement-withdrawn"]
 
 
@@ -344,7 +341,7 @@ def test_endorsements_the_rules_do_not_allow_are_refused(app, who, required, rea
     student("2001", grade=9)
     endorser = db.session.scalar(select(User).where(User.username == who))
     with pytest.raises(EndorsementRefused) as refused:
-        ops.endorse(actor_for(endorser), endorser, nominee.id)
+        endorsements.endorse(actor_for(endorser), endorser, nominee.id)
     assert refused.value.reason == reason
     db.session.rollback()
     assert db.session.scalar(select(Endorsement.student_id)) is None
@@ -355,7 +352,7 @@ def test_the_same_endorsement_twice_is_refused(app):
     endorse_by(nominee, "2001")
     supporter = db.session.scalar(select(User).where(User.username == "2001"))
     with pytest.raises(EndorsementRefused) as refused:
-        ops.endorse(actor_for(supporter), supporter, nominee.id)
+        endorsements.endorse(actor_for(supporter), supporter, nominee.id)
     assert refused.value.reason == EndorsementReason.already_given
 
 
@@ -364,7 +361,7 @@ def test_endorsing_a_registered_candidate_is_refused(app):
     ops.register_nomination(COMMITTEE, nominee.id)
     supporter = student("2001", grade=9)
     with pytest.raises(EndorsementRefused) as refused:
-        ops.endorse(actor_for(supporter), supporter, nominee.id)
+        endorsements.endorse(actor_for(supporter), supporter, nominee.id)
     assert refused.value.reason == EndorsementReason.not_pending
 
 
@@ -594,7 +591,7 @@ def test_the_student_home_links_to_nominations_and_campaigns(app):
 
 def test_every_calendar_refusal_has_a_sentence():
     from elections.operations.complaints import ComplaintReason
-    from elections.operations.nominations import ObserverReason
+    from elections.operations.observers import ObserverReason
 
     for reasons in (NominationReason, EndorsementReason, ObserverReason, ComplaintReason):
         for reason in reasons:
@@ -637,7 +634,7 @@ def test_simultaneous_endorsements_never_pass_the_limit(app):
             supporter = db.session.get(User, supporter_id)
             start.wait()
             try:
-                ops.endorse(actor_for(supporter), supporter, candidate_id)
+                endorsements.endorse(actor_for(supporter), supporter, candidate_id)
             except EndorsementRefused as refused:
                 db.session.rollback()
                 return str(refused.reason)

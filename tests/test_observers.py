@@ -16,8 +16,9 @@ from elections.domain.lifecycle import Phase, next_phases
 from elections.extensions import db
 from elections.models import AuditEvent, Candidate, Election, Observer, User
 from elections.operations import lifecycle as phases
-from elections.operations import nominations as ops
-from elections.operations.nominations import ObserverReason, ObserverRefused
+from elections.operations import nominations
+from elections.operations import observers as ops
+from elections.operations.observers import ObserverReason, ObserverRefused
 from elections.operations.voting import cast_ballots
 from elections.queries.observers import is_observer, observed_elections
 from tests.conftest import make_staff, post_form
@@ -155,7 +156,7 @@ def test_an_unregistered_candidates_observer_has_no_access(app):
     ops.name_observer(actor_for(nominee_user), nominee_user, nominee.id, "5001")
     observer_user = db.session.scalar(select(User).where(User.username == "5001"))
     assert not is_observer(observer_user, election.id)
-    ops.register_nomination(COMMITTEE, nominee.id)
+    nominations.register_nomination(COMMITTEE, nominee.id)
     assert is_observer(observer_user, election.id)
     assert [e.id for e in observed_elections(observer_user)] == [election.id]
 
@@ -165,7 +166,7 @@ def test_the_observers_audit_log_withholds_who_endorsed(app):
     nominee_user = student("1001")
     nominee = nominated(nominee_user, president(election, required=1))
     endorse_by(nominee, "endorser-77")
-    ops.register_nomination(COMMITTEE, nominee.id)
+    nominations.register_nomination(COMMITTEE, nominee.id)
     student("5001", grade=9)
     ops.name_observer(actor_for(nominee_user), nominee_user, nominee.id, "5001")
     walk_to(election, Phase.closed)

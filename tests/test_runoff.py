@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from elections.domain.lifecycle import Phase
 from elections.extensions import db
-from elections.models import Election, Runoff
+from elections.models import Election, Position, Runoff
 from elections.operations.results import ResultsReason, ResultsRefused, create_runoff
 from tests.conftest import post_form
 from tests.test_results_factories import entries, poll_with
@@ -113,3 +113,25 @@ def test_runoffs_are_for_the_committee_and_before_publication(app, staff_client)
         create_runoff(open_poll.actor, open_poll.position().id, "Runoff", datetime.now(UTC))
     assert refused.value.reason == ResultsReason.lot_not_now
     assert db.session.scalars(select(Runoff)).all() == []
+
+
+def test_a_runoff_position_copies_every_column_of_its_source_but_its_own(app):
+    poll = poll_with(
+        TIED,
+        voter_grades=[10, 11],
+        voter_shanyraks=["Алтай"],
+        candidate_classes=["11Ә"],
+        titles={"kk": "Президент", "ru": "Президент"},
+        description="Мектеп президенті",
+        shuffle_candidates=True,
+        threshold_percent=60,
+        allow_blank=False,
+    )
+    source = poll.position()
+    runoff = create_runoff(poll.actor, source.id, "Runoff", datetime.now(UTC))
+    [position] = runoff.positions
+    own = {"id", "election_id", "seats", "sort_order", "endorsements_required"}
+    copied = [c.key for c in inspect(Position).column_attrs if c.key not in own]
+    assert {k: getattr(position, k) for k in copied} == {k: getattr(source, k) for k in copied}
+    assert position.voter_grades is not source.voter_grades  # a copy, not the same list
+    assert (position.election_id, position.sort_order) == (runoff.id, 0)

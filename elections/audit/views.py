@@ -16,9 +16,10 @@ from elections.audit.forms import BundleForm, ExportLogForm, LogFilterForm, Veri
 from elections.audit.messages import check_name, explain_check, summary
 from elections.domain.roles import STAFF, Role
 from elections.extensions import db
-from elections.models import AuditEvent, Election, Position
+from elections.models import AuditEvent, Election
 from elections.operations import auditing as operations
-from elections.queries.audit_log import LogFilter, known_actions, page
+from elections.operations.auditing import Verification
+from elections.queries.audit_log import LogFilter, known_actions, page, position_titles
 from elections.queries.export import ZipWriter, exportable_elections
 from elections.queries.observers import HIDDEN_FROM_OBSERVERS, audit_log_visible
 from elections.web.access import current_actor, observer_or_roles, roles_required, viewing_role
@@ -52,27 +53,40 @@ def details_preview(details: object) -> str:
     return text if len(text) <= DETAILS_PREVIEW else text[: DETAILS_PREVIEW - 1] + "…"
 
 
-@bp.get("/")
-@roles_required(*STAFF)
-def log() -> str:
-    """The log, newest first, filtered and paged by sequence number."""
+@bp.context_processor
+def entry_helpers() -> dict[str, object]:
+    """How the log's pages show an entry's time and details."""
+    return {"occurred": occurred, "preview": details_preview}
+
+
+def _filter_form() -> LogFilterForm:
+    """The filter as the address gives it, checked against the log's actions and elections."""
     form = LogFilterForm(request.args)
     form.set_choices(known_actions(), _elections())
     form.validate()
-    cursor = request.args.get("cursor", type=int)
-    entries = page(form.log_filter(), cursor)
-    filters = {
+    return form
+
+
+def _kept_filters(form: LogFilterForm) -> dict[str, str]:
+    """The filters given and valid, for the links that page on through the log."""
+    return {
         name: request.args[name]
         for name in FILTER_FIELDS
         if request.args.get(name) and not form[name].errors
     }
+
+
+@bp.get("/")
+@roles_required(*STAFF)
+def log() -> str:
+    """The log, newest first, filtered and paged by sequence number."""
+    form = _filter_form()
+    cursor = request.args.get("cursor", type=int)
     return render_template(
         "audit/log.html",
         form=form,
-        entries=entries,
-        occurred=occurred,
-        preview=details_preview,
-        filters=filters,
+        entries=page(form.log_filter(), cursor),
+        filters=_kept_filters(form),
         export_form=ExportLogForm(formdata=None),
         verify_form=VerifyForm(),
         bundle_form=_bundle_form(),
@@ -112,11 +126,13 @@ def verify() -> str | Response:
         flash(str(error), "error")
         return redirect(url_for("audit.log"))
     verification = operations.run_verification(current_actor(), expected_head=expected_head)
+    return _verification_page(verification)
+
+
+def _verification_page(verification: Verification) -> str:
+    """Every check of a verification, named with the titles of what it checked."""
     report = verification.report
     position_ids = {c.position_id for c in report.checks if c.position_id is not None}
-    positions = db.session.execute(
-        select(Position.id, Position.title).where(Position.id.in_(position_ids))
-    )
     return render_template(
         "audit/verification.html",
         report=report,
@@ -125,7 +141,7 @@ def verify() -> str | Response:
         check_name=check_name,
         explain=lambda check: explain_check(check, report),
         titles=dict(_elections()),
-        positions={row.id: row.title for row in positions},
+        positions=position_titles(position_ids),
     )
 
 
@@ -146,7 +162,7 @@ def bundle() -> Response:
     return send_file(buffer, mimetype="application/zip", as_attachment=True, download_name=name)
 
 
-# Observers (issue #10): one election's entries, for the observers its candidates named.
+# One election's entries: the workspace for staff, and the window its observers watch through.
 
 
 @bp.get("/elections/<int:election_id>")
@@ -162,8 +178,6 @@ def election_log(election_id: int) -> str:
         "audit/election_log.html",
         election=election,
         entries=page(LogFilter(election_id=election.id), cursor),
-        occurred=occurred,
-        preview=details_preview,
         hidden=HIDDEN_FROM_OBSERVERS if role == Role.observer else frozenset(),
         cursor=cursor,
     )

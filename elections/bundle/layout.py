@@ -38,11 +38,14 @@ def entry_line(entry: AuditEntry) -> str:
     return _line({**entry.hashed_fields(), "hash": entry.hash})
 
 
-def ballot_line(ballot: BallotRecord) -> str:
+def ballot_data(ballot: BallotRecord) -> dict[str, object]:
     """A ballot: its random id, its choices as stored (and sealed), its tracking code."""
-    return _line(
-        {"id": ballot.id, "choices": ballot.choices, "tracking_code": ballot.tracking_code}
-    )
+    return {"id": ballot.id, "choices": ballot.choices, "tracking_code": ballot.tracking_code}
+
+
+def ballot_line(ballot: BallotRecord) -> str:
+    """A ballot as one line of a position's ballots file."""
+    return _line(ballot_data(ballot))
 
 
 def result_text(result: Mapping[str, object]) -> str:
@@ -55,8 +58,12 @@ def _head(head: ChainHead | None) -> dict[str, object] | None:
     return None if head is None else {"seq": head.seq, "hash": head.hash}
 
 
-def _position_manifest(position: PositionRecord) -> dict[str, object]:
-    """One position's entry in the manifest: rules, ballot paper, lots, seal and files."""
+def position_header(position: PositionRecord) -> dict[str, object]:
+    """A position's rules, ballot paper, lots and seal: what recounting its ballots needs.
+
+    The manifest and the results downloads both describe a position with it, so what a
+    download says about a position is what the verifier reads from a bundle.
+    """
     seal = position.seal
     return {
         "id": position.id,
@@ -70,7 +77,6 @@ def _position_manifest(position: PositionRecord) -> dict[str, object]:
             {"tied": list(lot.tied), "drawn_order": list(lot.drawn_order), "seed": lot.seed}
             for lot in position.lots
         ],
-        "participation": position.participation,
         "seal": None
         if seal is None
         else {
@@ -78,6 +84,14 @@ def _position_manifest(position: PositionRecord) -> dict[str, object]:
             "digest": seal.digest,
             "sealed_at": seal.sealed_at,
         },
+    }
+
+
+def _position_manifest(position: PositionRecord) -> dict[str, object]:
+    """One position's entry in the manifest: its header, participation, and its files."""
+    return {
+        **position_header(position),
+        "participation": position.participation,
         "ballots": ballots_file(position.id),
         "result": None if position.result is None else result_file(position.id),
     }

@@ -9,12 +9,8 @@ from wtforms import Field, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from elections.i18n.refusals import explain
-from elections.operations.nominations import (
-    MAX_MANIFESTO,
-    MAX_VIDEO_URL,
-    NominationRefused,
-    check_video_url,
-)
+from elections.operations.candidates import MAX_MANIFESTO
+from elections.operations.nominations import MAX_VIDEO_URL, NominationRefused, check_video_url
 
 
 def _video_link(_form: FlaskForm, field: Field) -> None:

@@ -12,17 +12,15 @@ from elections.campaign.forms import ComplaintForm, NominationForm, ObserverForm
 from elections.domain import lifecycle
 from elections.domain.roles import Role
 from elections.extensions import db
-from elections.files.photos import Photo, PhotoRefused
 from elections.i18n.language import localized_title
-from elections.i18n.refusals import explain
 from elections.models import Candidate, Election, User, utcnow
-from elections.operations import complaints, nominations
+from elections.operations import campaign_pages, complaints, endorsements, nominations, observers
 from elections.operations.nominations import PageText
 from elections.queries import campaign as pages
 from elections.queries import complaints as appeals
-from elections.queries import eligibility
+from elections.queries.endorsements import endorsed_ids, endorsements_used
 from elections.web.access import current_actor, roles_required, signed_in
-from elections.web.uploads import uploaded_photo
+from elections.web.uploads import form_photo
 
 bp = Blueprint("campaign", __name__, url_prefix="/campaign")
 
@@ -40,15 +38,6 @@ def _election(election_id: int) -> Election:
 def _page_text(form: PageForm) -> PageText:
     """The programme and video link typed in a page form."""
     return PageText(manifesto=form.manifesto.data or "", video_url=form.video_url.data or "")
-
-
-def _photo(form: PageForm) -> tuple[Photo | None, bool]:
-    """The cleaned photo from the form (None if none chosen), and whether it was acceptable."""
-    try:
-        return uploaded_photo(form.photo), True
-    except PhotoRefused as refusal:
-        form.photo.errors = [explain(refusal)]
-        return None, False
 
 
 @bp.get("/")
@@ -93,55 +82,40 @@ def candidate(election_id: int, candidate_id: int) -> str:
 @roles_required(Role.student)
 def nominate(election_id: int) -> Response | str:
     """Nominate oneself for a position the student may stand for."""
-    shown = _election(election_id)
-    student = _user()
-    # Positions already holding the student's nomination (a withdrawn one may be filed again).
-    taken = {
-        c.candidate.position_id
-        for c in pages.candidacies(student)
-        if c.candidate.status != "withdrawn"
-    }
-    standable = [
-        p
-        for p in shown.positions
-        if p.method != "yesno" and eligibility.may_stand(p, student) and p.id not in taken
-    ]
+    shown, student = _election(election_id), _user()
+    standable = pages.standable_positions(shown, student)
     form = NominationForm()
     form.position.choices = [SelectChoice(p.id, localized_title(p)) for p in standable]
-    if form.validate_on_submit():
-        photo, acceptable = _photo(form)
-        if acceptable:
-            filed = nominations.nominate(
-                current_actor(), student, form.position.data, _page_text(form), photo
-            )
-            flash(_("Your nomination is filed. The election commission will review it."), "success")
-            return redirect(url_for("campaign.candidacy", candidate_id=filed.id))
+    filed = _file(form, student) if form.validate_on_submit() else None
+    if filed is not None:
+        flash(_("Your nomination is filed. The election commission will review it."), "success")
+        return redirect(url_for("campaign.candidacy", candidate_id=filed.id))
+    is_open = lifecycle.can_nominate(shown.current_phase)
     return render_template(
-        "campaign/nominate.html",
-        election=shown,
-        form=form,
-        positions=standable,
-        is_open=lifecycle.can_nominate(shown.current_phase),
+        "campaign/nominate.html", election=shown, form=form, positions=standable, is_open=is_open
     )
+
+
+def _file(form: NominationForm, student: User) -> Candidate | None:
+    """File the nomination the form describes; None when its photo is refused."""
+    photo, usable = form_photo(form.photo)
+    if not usable:
+        return None
+    page = _page_text(form)
+    return nominations.nominate(current_actor(), student, form.position.data, page, photo)
 
 
 @bp.get("/<int:election_id>/endorse")
 @roles_required(Role.student)
 def endorse_list(election_id: int) -> str:
     """Pending nominations the student may endorse, and which they already do."""
-    shown = _election(election_id)
-    student = _user()
-    positions = [
-        (p, [c for c in p.candidates if c.status == "nominated" and c.student_id != student.id])
-        for p in shown.positions
-        if pages.endorsable(p, student)
-    ]
+    shown, student = _election(election_id), _user()
     return render_template(
         "campaign/endorse.html",
         election=shown,
-        positions=positions,
-        endorsed=pages.endorsed_ids(student, shown.id),
-        used=nominations.endorsements_used(student.id, shown.id),
+        positions=pages.endorsable_nominations(shown, student),
+        endorsed=endorsed_ids(student, shown.id),
+        used=endorsements_used(student.id, shown.id),
         is_open=lifecycle.can_nominate(shown.current_phase),
     )
 
@@ -150,7 +124,7 @@ def endorse_list(election_id: int) -> str:
 @roles_required(Role.student)
 def endorse(candidate_id: int) -> Response:
     """Endorse a pending nomination."""
-    nominations.endorse(current_actor(), _user(), candidate_id)
+    endorsements.endorse(current_actor(), _user(), candidate_id)
     return _back_to_endorsements(candidate_id, _("Your endorsement is recorded."))
 
 
@@ -158,7 +132,7 @@ def endorse(candidate_id: int) -> Response:
 @roles_required(Role.student)
 def withdraw_endorsement(candidate_id: int) -> Response:
     """Take an endorsement back."""
-    nominations.withdraw_endorsement(current_actor(), _user(), candidate_id)
+    endorsements.withdraw_endorsement(current_actor(), _user(), candidate_id)
     return _back_to_endorsements(candidate_id, _("Your endorsement is withdrawn."))
 
 
@@ -182,24 +156,27 @@ def _own(candidate_id: int) -> Candidate:
 def candidacy(candidate_id: int) -> Response | str:
     """The student's own nomination: its status, the commission's reason, the page and observer."""
     own = _own(candidate_id)
-    (listed,) = [c for c in pages.candidacies(_user()) if c.candidate.id == own.id]
     form = PageForm()
     if not form.is_submitted():
         form.manifesto.data, form.video_url.data = own.manifesto, own.video_url
-    if form.validate_on_submit():
-        photo, acceptable = _photo(form)
-        if acceptable:
-            nominations.update_campaign_page(
-                current_actor(), _user(), own.id, _page_text(form), photo
-            )
-            flash(_("Your page is saved. Every version is kept."), "success")
-            return redirect(url_for("campaign.candidacy", candidate_id=own.id))
+    if form.validate_on_submit() and _save_page(form, own) is not None:
+        flash(_("Your page is saved. Every version is kept."), "success")
+        return redirect(url_for("campaign.candidacy", candidate_id=own.id))
     return render_template(
         "campaign/candidacy.html",
-        item=listed,
+        item=pages.own_candidacy(_user(), own.id),
         form=form,
         observer_form=ObserverForm(formdata=None),
     )
+
+
+def _save_page(form: PageForm, own: Candidate) -> Candidate | None:
+    """Save the page as the form has it; None when its photo is refused."""
+    photo, usable = form_photo(form.photo)
+    if not usable:
+        return None
+    page = _page_text(form)
+    return campaign_pages.update_campaign_page(current_actor(), _user(), own.id, page, photo)
 
 
 @bp.post("/candidacies/<int:candidate_id>/withdraw")
@@ -219,7 +196,7 @@ def name_observer(candidate_id: int) -> Response:
     if not form.validate():
         flash(_("Give the observer's student number or username."), "error")
     else:
-        nominations.name_observer(current_actor(), _user(), _own(candidate_id).id, form.who.data)
+        observers.name_observer(current_actor(), _user(), _own(candidate_id).id, form.who.data)
         flash(_("Your observer is named."), "success")
     return redirect(url_for("campaign.candidacy", candidate_id=candidate_id))
 
@@ -228,7 +205,7 @@ def name_observer(candidate_id: int) -> Response:
 @roles_required(Role.student)
 def remove_observer(candidate_id: int) -> Response:
     """Stop having an observer."""
-    nominations.remove_observer(current_actor(), _user(), _own(candidate_id).id)
+    observers.remove_observer(current_actor(), _user(), _own(candidate_id).id)
     flash(_("You no longer have an observer."), "success")
     return redirect(url_for("campaign.candidacy", candidate_id=candidate_id))
 
@@ -237,23 +214,18 @@ def remove_observer(candidate_id: int) -> Response:
 @signed_in
 def complaints_page(election_id: int) -> Response | str:
     """A candidate's or observer's complaints in this election, and a form in the window."""
-    shown = _election(election_id)
-    user = _user()
+    shown, user, now = _election(election_id), _user(), utcnow()
     if not appeals.may_complain(user, shown.id):
         abort(403)
-    now = utcnow()
     window = appeals.appeals_open(shown, now)
     form = ComplaintForm()
     if window and form.validate_on_submit():
         complaints.file_complaint(current_actor(), user, shown.id, form.text.data or "", now)
         flash(_("Your complaint is filed. The commission will answer it in writing."), "success")
         return redirect(url_for("campaign.complaints_page", election_id=shown.id))
+    filed = appeals.election_complaints(shown.id, author_id=user.id)
     return render_template(
-        "campaign/complaints.html",
-        election=shown,
-        form=form,
-        window=window,
-        filed=appeals.election_complaints(shown.id, author_id=user.id),
+        "campaign/complaints.html", election=shown, form=form, window=window, filed=filed
     )
 
 

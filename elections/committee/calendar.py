@@ -1,71 +1,22 @@
-"""The commission's side of the calendar: nominations, endorsements, pages, observers, complaints.
-
-Endorsements are shown here and nowhere else: they are the committee's to check.
-"""
+"""The commission's side of the calendar: nominations, pages, observers and complaints."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from elections.committee.blueprint import bp
 from elections.committee.forms import AnswerForm, ReviewForm
 from elections.committee.views import COMMITTEE, election_or_404, now
 from elections.extensions import db
-from elections.models import (
-    CANDIDATE_STATUSES,
-    CampaignPageVersion,
-    Candidate,
-    Complaint,
-    Endorsement,
-    Observer,
-    Position,
-    User,
-)
+from elections.models import Candidate, Complaint
 from elections.operations import complaints as appeal_ops
 from elections.operations import nominations as ops
 from elections.queries import complaints as appeals
+from elections.queries.nominations import kept_versions, named_observers, nominations_to_review
 from elections.web.access import current_actor, roles_required
-
-
-@dataclass(frozen=True)
-class Nomination:
-    """A candidate as the review page shows them: with endorsements and page versions."""
-
-    candidate: Candidate
-    endorsers: list[User]
-    counted: int
-    versions: int
-
-
-STATUS_ORDER = {status: rank for rank, status in enumerate(CANDIDATE_STATUSES)}
-
-
-def _nominations(position: Position) -> list[Nomination]:
-    """The position's candidates, pending first, with who endorses each."""
-    listed = []
-    for candidate in sorted(position.candidates, key=lambda c: (STATUS_ORDER[c.status], c.name)):
-        endorsers = list(
-            db.session.scalars(
-                select(User)
-                .join(Endorsement, Endorsement.student_id == User.id)
-                .where(Endorsement.candidate_id == candidate.id)
-                .order_by(User.class_name, User.full_name)
-            )
-        )
-        versions = db.session.scalar(
-            select(func.count())
-            .select_from(CampaignPageVersion)
-            .where(CampaignPageVersion.candidate_id == candidate.id)
-        )
-        counted = sum(1 for user in endorsers if user.active)
-        listed.append(Nomination(candidate, endorsers, counted, versions or 0))
-    return listed
 
 
 @bp.get("/elections/<int:election_id>/nominations")
@@ -76,7 +27,9 @@ def nominations(election_id: int) -> str:
     return render_template(
         "committee/nominations.html",
         election=election,
-        positions=[(p, _nominations(p)) for p in election.positions if p.method != "yesno"],
+        positions=[
+            (p, nominations_to_review(p)) for p in election.positions if p.method != "yesno"
+        ],
         can_review=election.current_phase in ops.REVIEW_PHASES,
         form=ReviewForm(formdata=None),
     )
@@ -90,21 +43,21 @@ def review_nomination(candidate_id: int) -> Response | str:
     election_id = candidate.position.election_id
     back = url_for("committee.nominations", election_id=election_id) + f"#candidate-{candidate_id}"
     form = ReviewForm()
-    if not form.validate():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(f"{candidate.name}: {error}", "error")
-        return redirect(back)
-    if form.decision.data == "register":
-        ops.register_nomination(current_actor(), candidate_id, form.reason.data or "")
-        flash(_("“%(name)s” is registered.", name=candidate.name), "success")
+    if form.validate():
+        flash(_decide(candidate, form), "success")
     else:
-        ops.reject_nomination(current_actor(), candidate_id, form.reason.data or "")
-        flash(
-            _("“%(name)s” is rejected; the student sees the reason.", name=candidate.name),
-            "success",
-        )
+        for error in (e for errors in form.errors.values() for e in errors):
+            flash(f"{candidate.name}: {error}", "error")
     return redirect(back)
+
+
+def _decide(candidate: Candidate, form: ReviewForm) -> str:
+    """Register or reject the nomination as the form says; what the committee is told."""
+    if form.decision.data == "register":
+        ops.register_nomination(current_actor(), candidate.id, form.reason.data or "")
+        return _("“%(name)s” is registered.", name=candidate.name)
+    ops.reject_nomination(current_actor(), candidate.id, form.reason.data or "")
+    return _("“%(name)s” is rejected; the student sees the reason.", name=candidate.name)
 
 
 @bp.get("/candidates/<int:candidate_id>/history")
@@ -112,17 +65,11 @@ def review_nomination(candidate_id: int) -> Response | str:
 def page_history(candidate_id: int) -> str:
     """Every version of a candidate's page, newest first, with who saved it."""
     candidate = db.get_or_404(Candidate, candidate_id)
-    versions = db.session.execute(
-        select(CampaignPageVersion, User)
-        .outerjoin(User, User.id == CampaignPageVersion.edited_by_id)
-        .where(CampaignPageVersion.candidate_id == candidate.id)
-        .order_by(CampaignPageVersion.edited_at.desc(), CampaignPageVersion.id.desc())
-    ).all()
     return render_template(
         "committee/page_history.html",
         candidate=candidate,
         election=candidate.position.election,
-        versions=versions,
+        versions=kept_versions(candidate.id),
     )
 
 
@@ -131,14 +78,7 @@ def page_history(candidate_id: int) -> str:
 def observers(election_id: int) -> str:
     """Each candidate of the election and the observer they named."""
     election = election_or_404(election_id)
-    rows = db.session.execute(
-        select(Candidate, Position, User)
-        .join(Position, Position.id == Candidate.position_id)
-        .join(Observer, Observer.candidate_id == Candidate.id)
-        .join(User, User.id == Observer.user_id)
-        .where(Position.election_id == election.id)
-        .order_by(Position.sort_order, Position.id, Candidate.name)
-    ).all()
+    rows = named_observers(election.id)
     return render_template("committee/observers.html", election=election, rows=rows)
 
 

@@ -10,17 +10,16 @@ from werkzeug.wrappers import Response
 
 from elections.committee.blueprint import bp
 from elections.committee.forms import CandidateEditForm, CandidateForm
-from elections.committee.views import COMMITTEE
+from elections.committee.views import COMMITTEE, to_election
 from elections.domain import lifecycle
 from elections.extensions import db
 from elections.files.markdown import render_manifesto
-from elections.files.photos import PhotoRefused
 from elections.i18n.refusals import explain
 from elections.models import Candidate, Position
 from elections.operations import candidates as ops
 from elections.queries.campaign import page_visible
 from elections.web.access import current_actor, public, roles_required
-from elections.web.uploads import uploaded_photo
+from elections.web.uploads import form_photo
 
 PHOTO_MAX_AGE = 365 * 24 * 3600
 
@@ -48,34 +47,39 @@ def new_candidate(position_id: int) -> Response | str:
     """Add a student from the roll (by number) or a free-text option."""
     position = db.get_or_404(Position, position_id)
     form = CandidateForm()
-    if form.validate_on_submit():
-        try:
-            photo = uploaded_photo(form.photo)
-        except PhotoRefused as refusal:
-            form.photo.errors = [explain(refusal)]
-        else:
-            try:
-                candidate = ops.add_candidate(
-                    current_actor(),
-                    position_id,
-                    student_number=form.student_number.data,
-                    name=form.name.data,
-                    manifesto=form.manifesto.data or "",
-                    photo=photo,
-                )
-            except ops.CandidateRefused as refusal:
-                # Shown on the form, so the committee keeps what it typed and can fix it.
-                db.session.rollback()
-                by_number = bool((form.student_number.data or "").strip())
-                field = form.student_number if by_number else form.name
-                field.errors = [explain(refusal)]
-            else:
-                flash(_("Candidate “%(name)s” added.", name=candidate.name), "success")
-                _warn_look_alikes(candidate)
-                return redirect(url_for("committee.election", election_id=position.election_id))
+    candidate = _add(position_id, form) if form.validate_on_submit() else None
+    if candidate is not None:
+        flash(_("Candidate “%(name)s” added.", name=candidate.name), "success")
+        _warn_look_alikes(candidate)
+        return redirect(url_for("committee.election", election_id=position.election_id))
     return render_template(
         "committee/candidate_form.html", form=form, position=position, candidate=None
     )
+
+
+def _add(position_id: int, form: CandidateForm) -> Candidate | None:
+    """Add the candidate the form describes; None, with the reason under its field, if refused.
+
+    Shown on the form, so the committee keeps what it typed and can fix it.
+    """
+    photo, usable = form_photo(form.photo)
+    if not usable:
+        return None
+    try:
+        return ops.add_candidate(
+            current_actor(),
+            position_id,
+            student_number=form.student_number.data,
+            name=form.name.data,
+            manifesto=form.manifesto.data or "",
+            photo=photo,
+        )
+    except ops.CandidateRefused as refusal:
+        db.session.rollback()
+        by_number = bool((form.student_number.data or "").strip())
+        field = form.student_number if by_number else form.name
+        field.errors = [explain(refusal)]
+        return None
 
 
 @bp.route("/candidates/<int:candidate_id>/edit", methods=["GET", "POST"])
@@ -83,32 +87,39 @@ def new_candidate(position_id: int) -> Response | str:
 def edit_candidate(candidate_id: int) -> Response | str:
     """Edit a manifesto, a free-text option's name or the photo; while open, correct a typo."""
     candidate = db.get_or_404(Candidate, candidate_id)
-    position = candidate.position
-    phase = position.election.current_phase
+    election_id = candidate.position.election_id
     form = CandidateEditForm()
     if not form.is_submitted():
         form.name.data, form.manifesto.data = candidate.name, candidate.manifesto
-    if form.validate_on_submit():
-        try:
-            photo = uploaded_photo(form.photo)
-        except PhotoRefused as refusal:
-            form.photo.errors = [explain(refusal)]
-        else:
-            name = form.name.data if candidate.student_id is None else None
-            candidate = ops.update_candidate(
-                current_actor(),
-                candidate_id,
-                manifesto=form.manifesto.data or "",
-                name=name,
-                photo=photo,
-            )
-            flash(_("Candidate saved."), "success")
-            _warn_look_alikes(candidate)
-            return redirect(url_for("committee.election", election_id=position.election_id))
+    saved = _save(candidate, form) if form.validate_on_submit() else None
+    if saved is not None:
+        flash(_("Candidate saved."), "success")
+        _warn_look_alikes(saved)
+        return redirect(url_for("committee.election", election_id=election_id))
+    return _edit_page(form, candidate)
+
+
+def _save(candidate: Candidate, form: CandidateEditForm) -> Candidate | None:
+    """Save the form's changes; None, with the reason under the field, if the photo is refused."""
+    photo, usable = form_photo(form.photo)
+    if not usable:
+        return None
+    return ops.update_candidate(
+        current_actor(),
+        candidate.id,
+        manifesto=form.manifesto.data or "",
+        name=form.name.data if candidate.student_id is None else None,
+        photo=photo,
+    )
+
+
+def _edit_page(form: CandidateEditForm, candidate: Candidate) -> str:
+    """The edit form, offering what the election's phase still lets change."""
+    phase = candidate.position.election.current_phase
     return render_template(
         "committee/candidate_form.html",
         form=form,
-        position=position,
+        position=candidate.position,
         candidate=candidate,
         correcting=not lifecycle.can_edit_campaign_page(phase),
         can_rename=lifecycle.can_edit_candidates(phase) and candidate.student_id is None,
@@ -116,26 +127,27 @@ def edit_candidate(candidate_id: int) -> Response | str:
     )
 
 
+def _election_of(candidate_id: int) -> int:
+    """The election a candidate stands in, or a 404 page."""
+    return db.get_or_404(Candidate, candidate_id).position.election_id
+
+
 @bp.post("/candidates/<int:candidate_id>/delete")
 @roles_required(*COMMITTEE)
 def delete_candidate(candidate_id: int) -> Response:
     """Take a candidate off the position."""
-    candidate = db.get_or_404(Candidate, candidate_id)
-    election_id = candidate.position.election_id
+    election_id = _election_of(candidate_id)
     ops.remove_candidate(current_actor(), candidate_id)
-    flash(_("Candidate removed."), "success")
-    return redirect(url_for("committee.election", election_id=election_id))
+    return to_election(election_id, _("Candidate removed."))
 
 
 @bp.post("/candidates/<int:candidate_id>/photo/delete")
 @roles_required(*COMMITTEE)
 def delete_photo(candidate_id: int) -> Response:
     """Remove a candidate's photo."""
-    candidate = db.get_or_404(Candidate, candidate_id)
-    election_id = candidate.position.election_id
+    election_id = _election_of(candidate_id)
     ops.remove_candidate_photo(current_actor(), candidate_id)
-    flash(_("Photo removed."), "success")
-    return redirect(url_for("committee.election", election_id=election_id))
+    return to_election(election_id, _("Photo removed."))
 
 
 def _photo_visible(candidate: Candidate) -> bool:

@@ -57,7 +57,7 @@ class ReplaceCodeForm(FlaskForm):
     student_number = StringField(_l("Student number"), validators=[DataRequired(), Length(max=64)])
 
 
-# Elections, positions and candidates (issue #3).
+# Elections, positions and candidates.
 
 
 def _rule_validator(parse: Callable[[str], frozenset]) -> Callable[[FlaskForm, Field], None]:
@@ -100,6 +100,12 @@ class TitlesForm(FlaskForm):
             self[f"title_{code}"].data = (titles or {}).get(code, "")
 
 
+def _calendar_date(label: str, *, required: bool = False) -> DateTimeLocalField:
+    """A date of the calendar, typed as school-local time to the minute."""
+    needed = DataRequired() if required else Optional()
+    return DateTimeLocalField(label, format=DATETIME_LOCAL_FORMATS, validators=[needed])
+
+
 class ElectionForm(TitlesForm):
     """An election's title, description and calendar (in the school's time zone).
 
@@ -108,28 +114,12 @@ class ElectionForm(TitlesForm):
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
-    nomination_starts = DateTimeLocalField(
-        _l("Nominations open (optional)"), format=DATETIME_LOCAL_FORMATS, validators=[Optional()]
-    )
-    campaign_starts = DateTimeLocalField(
-        _l("Campaign starts (optional)"), format=DATETIME_LOCAL_FORMATS, validators=[Optional()]
-    )
-    silence_starts = DateTimeLocalField(
-        _l("Day of silence starts (optional)"),
-        format=DATETIME_LOCAL_FORMATS,
-        validators=[Optional()],
-    )
-    opens_at = DateTimeLocalField(
-        _l("Voting opens"), format=DATETIME_LOCAL_FORMATS, validators=[DataRequired()]
-    )
-    closes_at = DateTimeLocalField(
-        _l("Voting closes"), format=DATETIME_LOCAL_FORMATS, validators=[DataRequired()]
-    )
-    appeals_end = DateTimeLocalField(
-        _l("Appeals window ends (optional)"),
-        format=DATETIME_LOCAL_FORMATS,
-        validators=[Optional()],
-    )
+    nomination_starts = _calendar_date(_l("Nominations open (optional)"))
+    campaign_starts = _calendar_date(_l("Campaign starts (optional)"))
+    silence_starts = _calendar_date(_l("Day of silence starts (optional)"))
+    opens_at = _calendar_date(_l("Voting opens"), required=True)
+    closes_at = _calendar_date(_l("Voting closes"), required=True)
+    appeals_end = _calendar_date(_l("Appeals window ends (optional)"))
     endorsement_limit = IntegerField(
         _l("Nominations each student may endorse"),
         default=3,
@@ -280,7 +270,7 @@ class PhaseForm(FlaskForm):
             raise ValidationError(_l("Write why the results are published over the appeals."))
 
 
-# The election calendar (issue #10): reviewing nominations and answering complaints.
+# The election calendar: reviewing nominations and answering complaints.
 
 
 class ReviewForm(FlaskForm):

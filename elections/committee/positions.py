@@ -9,11 +9,12 @@ from werkzeug.wrappers import Response
 
 from elections.committee.blueprint import bp
 from elections.committee.forms import PositionForm
-from elections.committee.views import COMMITTEE, election_or_404
+from elections.committee.views import COMMITTEE, election_or_404, to_election
 from elections.domain.eligibility import parse_grades, parse_names
 from elections.extensions import db
 from elections.models import Position
-from elections.operations import elections as ops
+from elections.operations import positions as ops
+from elections.queries.roll import roll_shanyraks
 from elections.web.access import current_actor, roles_required
 
 
@@ -68,8 +69,7 @@ def new_position(election_id: int) -> Response | str:
     form = PositionForm()
     if form.validate_on_submit():
         position = ops.create_position(current_actor(), election_id, _spec(form))
-        flash(_("Position “%(title)s” added.", title=position.title), "success")
-        return redirect(url_for("committee.election", election_id=election_id))
+        return to_election(election_id, _("Position “%(title)s” added.", title=position.title))
     return render_template(
         "committee/position_form.html", form=form, election=election, position=None
     )
@@ -85,8 +85,7 @@ def edit_position(position_id: int) -> Response | str:
         _fill(form, position)
     if form.validate_on_submit():
         ops.update_position(current_actor(), position_id, _spec(form))
-        flash(_("Position saved."), "success")
-        return redirect(url_for("committee.election", election_id=position.election_id))
+        return to_election(position.election_id, _("Position saved."))
     return render_template(
         "committee/position_form.html", form=form, election=position.election, position=position
     )
@@ -99,8 +98,7 @@ def delete_position(position_id: int) -> Response:
     position = db.get_or_404(Position, position_id)
     election_id = position.election_id
     ops.delete_position(current_actor(), position_id)
-    flash(_("Position removed."), "success")
-    return redirect(url_for("committee.election", election_id=election_id))
+    return to_election(election_id, _("Position removed."))
 
 
 @bp.post("/elections/<int:election_id>/positions/per-shanyrak")
@@ -108,7 +106,7 @@ def delete_position(position_id: int) -> Response:
 def shanyrak_positions(election_id: int) -> Response:
     """One leader position per shanyrak on the roll, each voted and stood for by its own."""
     election_or_404(election_id)
-    titles = [(name, _("Leader of %(shanyrak)s", shanyrak=name)) for name in ops.roll_shanyraks()]
+    titles = [(name, _("Leader of %(shanyrak)s", shanyrak=name)) for name in roll_shanyraks()]
     created = ops.create_shanyrak_positions(current_actor(), election_id, titles)
     if created:
         flash(

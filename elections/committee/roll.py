@@ -10,7 +10,6 @@ import qrcode.image.svg
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms.fields import SelectChoice
 
@@ -23,21 +22,16 @@ from elections.i18n.refusals import explain_roll_error
 from elections.models import User
 from elections.operations import accounts
 from elections.operations.roll import import_roll
+from elections.queries.roll import (
+    ALL_CLASSES,
+    active_student,
+    roll_classes,
+    roll_students,
+    students_for_codes,
+)
 from elections.web.access import current_actor, roles_required
 
 COMMITTEE = (Role.committee, Role.admin)
-ALL_CLASSES = "*"
-
-
-def _class_choices() -> list[SelectChoice]:
-    """Every class on the roll, plus 'all classes'."""
-    classes = db.session.scalars(
-        select(User.class_name)
-        .where(User.role == Role.student, User.active.is_(True))
-        .distinct()
-        .order_by(User.class_name)
-    ).all()
-    return [SelectChoice(ALL_CLASSES, _("All classes")), *(SelectChoice(c) for c in classes if c)]
 
 
 @bp.route("/roll", methods=["GET", "POST"])
@@ -45,49 +39,47 @@ def _class_choices() -> list[SelectChoice]:
 def roll() -> Response | str:
     """Show the roll and take a new file; a bad file changes nothing and says which lines."""
     form = RollUploadForm()
-    problems: list[str] = []
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            rows = parse_roll(upload.read(), upload.filename or "")
-            report = import_roll(
-                current_actor(), rows, deactivate_missing=form.deactivate_missing.data
-            )
-        except RollFileError as error:
-            db.session.rollback()
-            problems = [explain_roll_error(e) for e in error.errors]
-            flash(
-                _("Nothing was imported: fix the lines below and upload the file again."), "error"
-            )
-        else:
-            flash(
-                _(
-                    "Roll imported: %(added)d added, %(updated)d updated, %(unchanged)d unchanged,"
-                    " %(deactivated)d deactivated.",
-                    **asdict(report),
-                ),
-                "success",
-            )
-            return redirect(url_for("committee.roll"))
-    students = db.session.scalars(
-        select(User)
-        .where(User.role == Role.student)
-        .order_by(User.active.desc(), User.class_name, User.full_name)
-    ).all()
+    problems = _import(form) if form.validate_on_submit() else []
+    if problems is None:
+        return redirect(url_for("committee.roll"))
     return render_template(
         "committee/roll.html",
         form=form,
         problems=problems,
-        students=students,
+        students=roll_students(),
         codes_form=_codes_form(),
         replace_form=ReplaceCodeForm(),
     )
 
 
+def _import(form: RollUploadForm) -> list[str] | None:
+    """Import the uploaded roll and say so (None); or, when it is refused, the lines at fault."""
+    upload = form.file.data
+    try:
+        rows = parse_roll(upload.read(), upload.filename or "")
+        report = import_roll(current_actor(), rows, deactivate_missing=form.deactivate_missing.data)
+    except RollFileError as error:
+        db.session.rollback()
+        flash(_("Nothing was imported: fix the lines below and upload the file again."), "error")
+        return [explain_roll_error(e) for e in error.errors]
+    flash(
+        _(
+            "Roll imported: %(added)d added, %(updated)d updated, %(unchanged)d unchanged,"
+            " %(deactivated)d deactivated.",
+            **asdict(report),
+        ),
+        "success",
+    )
+    return None
+
+
 def _codes_form() -> IssueCodesForm:
     """The access-code form with the roll's classes to choose from."""
     form = IssueCodesForm()
-    form.class_name.choices = _class_choices()
+    form.class_name.choices = [
+        SelectChoice(ALL_CLASSES, _("All classes")),
+        *(SelectChoice(name) for name in roll_classes()),
+    ]
     return form
 
 
@@ -99,12 +91,7 @@ def issue_codes() -> Response | str:
     if not form.validate_on_submit():
         flash(_("Choose a class and confirm that earlier codes will stop working."), "error")
         return redirect(url_for("committee.roll"))
-    query = select(User).where(User.role == Role.student, User.active.is_(True))
-    if form.class_name.data != ALL_CLASSES:
-        query = query.where(User.class_name == form.class_name.data)
-    if form.only_missing.data:
-        query = query.where(User.access_code_hash.is_(None))
-    students = db.session.scalars(query.order_by(User.class_name, User.full_name)).all()
+    students = students_for_codes(form.class_name.data, bool(form.only_missing.data))
     issued = accounts.issue_access_codes(current_actor(), students)
     if not issued:
         flash(_("Every student in that choice already has a code."), "info")
@@ -117,14 +104,8 @@ def issue_codes() -> Response | str:
 def replace_code() -> Response | str:
     """Replace one student's lost code: the old code and any open session stop working."""
     form = ReplaceCodeForm()
-    student = None
-    if form.validate_on_submit():
-        student = db.session.scalar(
-            select(User).where(
-                User.role == Role.student, User.username == form.student_number.data.strip()
-            )
-        )
-    if student is None or not student.active:
+    student = active_student(form.student_number.data) if form.validate_on_submit() else None
+    if student is None:
         flash(_("No active student has that number."), "error")
         return redirect(url_for("committee.roll"))
     return _render_cards(accounts.issue_access_codes(current_actor(), [student]))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import current_app, jsonify, render_template
+from flask import jsonify, render_template
 from flask_babel import format_datetime
 from werkzeug.wrappers import Response
 
@@ -18,7 +18,7 @@ from elections.committee.views import election_or_404
 from elections.domain import lifecycle
 from elections.domain.roles import STAFF
 from elections.models import Election
-from elections.queries.turnout import election_turnout, turnout_tables
+from elections.queries.turnout import Line, min_group, shown_tables
 from elections.web.access import observer_or_roles, viewing_role
 
 REFRESH_SECONDS = 10
@@ -29,6 +29,14 @@ def _visible(election: Election) -> bool:
     return lifecycle.turnout_visible(election.current_phase, viewing_role(election.id))
 
 
+def _freshness(election: Election) -> dict[str, object]:
+    """When the numbers were read, and whether they still change (the poll is open)."""
+    return {
+        "updated": format_datetime(datetime.now(UTC), "medium"),
+        "live": election.current_phase == lifecycle.Phase.open,
+    }
+
+
 @bp.get("/elections/<int:election_id>/turnout")
 @observer_or_roles(*STAFF)
 def turnout(election_id: int) -> str:
@@ -36,17 +44,15 @@ def turnout(election_id: int) -> str:
     election = election_or_404(election_id)
     if not _visible(election):
         return render_template("committee/turnout.html", election=election, overall=None)
-    min_group = current_app.config["TURNOUT_MIN_GROUP"]
-    overall, tables = turnout_tables(election, election_turnout(election, min_group))
+    overall, tables = shown_tables(election)
     return render_template(
         "committee/turnout.html",
         election=election,
         overall=overall,
         tables=tables,
-        min_group=min_group,
+        min_group=min_group(),
         refresh_seconds=REFRESH_SECONDS,
-        updated=format_datetime(datetime.now(UTC), "medium"),
-        live=election.current_phase == lifecycle.Phase.open,
+        **_freshness(election),
     )
 
 
@@ -57,21 +63,25 @@ def turnout_data(election_id: int) -> Response:
     election = election_or_404(election_id)
     if not _visible(election):
         return jsonify(available=False, phase=election.phase)
-    min_group = current_app.config["TURNOUT_MIN_GROUP"]
-    overall, tables = turnout_tables(election, election_turnout(election, min_group))
+    overall, tables = shown_tables(election)
     lines = [overall, *(line for table in tables for line in table.lines)]
-    values = {}
+    meters = {line.key: line.per_mille for line in lines if line.per_mille is not None}
+    return jsonify(
+        available=True,
+        phase=election.phase,
+        values=_values(lines),
+        meters=meters,
+        **_freshness(election),
+    )
+
+
+def _values(lines: list[Line]) -> dict[str, object]:
+    """Each line's figures under the keys the page marks them with."""
+    values: dict[str, object] = {}
     for line in lines:
         values |= {
             f"{line.key}.eligible": line.eligible,
             f"{line.key}.voted": line.voted,
             f"{line.key}.percent": line.percent,
         }
-    return jsonify(
-        available=True,
-        phase=election.phase,
-        live=election.current_phase == lifecycle.Phase.open,
-        updated=format_datetime(datetime.now(UTC), "medium"),
-        values=values,
-        meters={line.key: line.per_mille for line in lines if line.per_mille is not None},
-    )
+    return values

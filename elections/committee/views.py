@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from elections.committee.blueprint import bp
@@ -17,11 +18,10 @@ from elections.domain.eligibility import Rule, describe
 from elections.domain.lifecycle import Phase
 from elections.domain.roles import Role
 from elections.extensions import db
-from elections.models import Election, User
+from elections.models import Election
 from elections.operations import elections as ops
 from elections.operations import lifecycle as phases
-from elections.operations.lifecycle import opening_counts
-from elections.queries.complaints import unanswered_complaints
+from elections.queries.phases import move_preview
 from elections.web.access import current_actor, roles_required
 
 COMMITTEE = (Role.committee, Role.admin)
@@ -50,6 +50,12 @@ def now() -> datetime:
 def election_or_404(election_id: int) -> Election:
     """The election with that id, or a 404 page."""
     return db.get_or_404(Election, election_id)
+
+
+def to_election(election_id: int, message: str) -> Response:
+    """Back to the election's page, saying what was done."""
+    flash(message, "success")
+    return redirect(url_for("committee.election", election_id=election_id))
 
 
 def rule_text(grades: list[int], classes: list[str], shanyraks: list[str]) -> str:
@@ -116,9 +122,18 @@ def new_election() -> Response | str:
     form = ElectionForm()
     if form.validate_on_submit():
         election = ops.create_election(current_actor(), _details(form))
-        flash(_("Election created. Now add its positions and candidates."), "success")
-        return redirect(url_for("committee.election", election_id=election.id))
+        return to_election(
+            election.id, _("Election created. Now add its positions and candidates.")
+        )
     return render_template("committee/election_form.html", form=form, election=None)
+
+
+def _show_stored(form: ElectionForm, election: Election) -> None:
+    """Fill the form with the stored titles, and the dates in the school's time zone."""
+    form.fill_titles(election.titles)
+    for name in CALENDAR_FIELDS:
+        stored = getattr(election, name)
+        form[name].data = None if stored is None else to_local(stored)
 
 
 @bp.route("/elections/<int:election_id>/edit", methods=["GET", "POST"])
@@ -128,17 +143,13 @@ def edit_election(election_id: int) -> Response | str:
     election = election_or_404(election_id)
     form = ElectionForm(obj=election)
     if not form.is_submitted():
-        form.fill_titles(election.titles)
-        for name in CALENDAR_FIELDS:
-            stored = getattr(election, name)
-            form[name].data = None if stored is None else to_local(stored)
+        _show_stored(form, election)
     if form.validate_on_submit():
         was_scheduled = election.scheduled
         election = ops.update_election(current_actor(), election_id, _details(form, election))
         if was_scheduled and not election.scheduled:
             flash(_("The dates changed: confirm the calendar again to run it on time."), "warning")
-        flash(_("Election saved."), "success")
-        return redirect(url_for("committee.election", election_id=election_id))
+        return to_election(election_id, _("Election saved."))
     return render_template("committee/election_form.html", form=form, election=election)
 
 
@@ -175,8 +186,9 @@ def election(election_id: int) -> str:
 def confirm_schedule(election_id: int) -> Response:
     """Let the calendar open and close the election on time."""
     phases.confirm_schedule(current_actor(), election_id, now())
-    flash(_("Calendar confirmed: the election will open and close on time by itself."), "success")
-    return redirect(url_for("committee.election", election_id=election_id))
+    return to_election(
+        election_id, _("Calendar confirmed: the election will open and close on time by itself.")
+    )
 
 
 def _target(name: str) -> Phase:
@@ -187,16 +199,22 @@ def _target(name: str) -> Phase:
         abort(404)
 
 
-def _active_students() -> int:
-    """How many students the roll would freeze if voting opened now."""
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(User)
-            .where(User.role == Role.student, User.active.is_(True))
-        )
-        or 0
-    )
+def _moved(target: Phase) -> str:
+    """What the committee is told once the election has moved to ``target``."""
+    messages = {
+        Phase.open: _("Voting is open. The ballot and the roll are now frozen."),
+        Phase.closed: _("Voting is closed and the ballot box is sealed."),
+        Phase.published: _("The results are published."),
+    }
+    return messages.get(target, _("The election moved to its next phase."))
+
+
+def _override(form: PhaseForm) -> dict[str, Any]:
+    """Whether the committee publishes over the appeals, and its written reason."""
+    return {
+        "override": bool(form.override.data),
+        "override_reason": form.override_reason.data or "",
+    }
 
 
 @bp.route("/elections/<int:election_id>/phase/<name>", methods=["GET", "POST"])
@@ -207,35 +225,9 @@ def change_phase(election_id: int, name: str) -> Response | str:
     target = _target(name)
     form = PhaseForm()
     if form.validate_on_submit():
-        phases.advance_election(
-            current_actor(),
-            election_id,
-            target,
-            now(),
-            override=bool(form.override.data),
-            override_reason=form.override_reason.data or "",
-        )
-        messages = {
-            Phase.open: _("Voting is open. The ballot and the roll are now frozen."),
-            Phase.closed: _("Voting is closed and the ballot box is sealed."),
-            Phase.published: _("The results are published."),
-        }
-        flash(messages.get(target, _("The election moved to its next phase.")), "success")
-        return redirect(url_for("committee.election", election_id=election_id))
-    empty = [p for p in election.positions if not p.candidates]
+        phases.advance_election(current_actor(), election_id, target, now(), **_override(form))
+        return to_election(election_id, _moved(target))
+    preview = move_preview(election, target, now())
     return render_template(
-        "committee/phase_confirm.html",
-        election=election,
-        target=target,
-        form=form,
-        allowed=target in lifecycle.next_phases(election.current_phase, election.schedule),
-        counts=opening_counts(election) if target == Phase.open else None,
-        empty_positions=empty,
-        students=_active_students() if target == Phase.open else None,
-        appeals_open=(
-            election.current_phase == Phase.appeals
-            and election.appeals_end is not None
-            and now() < election.appeals_end
-        ),
-        unanswered=unanswered_complaints(election_id) if target == Phase.published else 0,
+        "committee/phase_confirm.html", election=election, target=target, form=form, preview=preview
     )

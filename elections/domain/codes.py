@@ -15,6 +15,7 @@ from typing import Protocol
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 ACCESS_CODE_GROUPS = (4, 4)
+TRACKING_CODE_GROUPS = (4, 4, 2)
 CODE_LENGTH = sum(ACCESS_CODE_GROUPS)
 
 _CYRILLIC_TWINS = str.maketrans("АВСЕНКМРТХҮЗ", "ABCEHKMPTXY3")
@@ -52,7 +53,7 @@ def new_tracking_code(rng: ChoiceSource = secrets) -> str:
     odds of about 1 in 80 billion. Eight characters would make collisions a thousand
     times likelier, twelve would only make the code harder to read out.
     """
-    return _draw((4, 4, 2), rng)
+    return _draw(TRACKING_CODE_GROUPS, rng)
 
 
 def looks_like_access_code(text: str) -> bool:
@@ -72,3 +73,12 @@ def normalise_code(text: str) -> str:
     """
     folded = unicodedata.normalize("NFKC", text).upper().translate(_CYRILLIC_TWINS)
     return "".join(ch for ch in folded if not ch.isspace() and unicodedata.category(ch) != "Pd")
+
+
+def printed_code(typed: str) -> str | None:
+    """A tracking code as receipts print it (``XXXX-XXXX-XX``) from what was typed, if it fits."""
+    plain = normalise_code(typed)
+    if len(plain) != sum(TRACKING_CODE_GROUPS) or any(ch not in ALPHABET for ch in plain):
+        return None
+    first, second, _rest = TRACKING_CODE_GROUPS
+    return f"{plain[:first]}-{plain[first : first + second]}-{plain[first + second :]}"

@@ -14,10 +14,13 @@ There are two ways to move on, under the same rules of direction:
   calendar, never backwards, and never to ``published``, which is always a human act.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from enum import StrEnum
 from itertools import pairwise
+from typing import Protocol
 
 from elections.domain.errors import LifecycleReason, LifecycleRefusal, ScheduleProblem
 from elections.domain.roles import STAFF, Role
@@ -77,6 +80,35 @@ class Schedule:
     def uses(self, phase: Phase) -> bool:
         """Whether this election passes through ``phase`` at all."""
         return phase in _ALWAYS_USED or self.starts(phase) is not None
+
+    @classmethod
+    def of(cls, dated: Dated) -> Schedule:
+        """The calendar of anything that keeps an election's dates under their stored names."""
+        return cls(
+            nomination_starts=dated.nomination_starts,
+            campaign_starts=dated.campaign_starts,
+            silence_starts=dated.silence_starts,
+            opens=dated.opens_at,
+            closes=dated.closes_at,
+            appeals_end=dated.appeals_end,
+        )
+
+
+class Dated(Protocol):
+    """An election's dates as the database stores them and the committee's form gives them."""
+
+    @property
+    def nomination_starts(self) -> datetime | None: ...
+    @property
+    def campaign_starts(self) -> datetime | None: ...
+    @property
+    def silence_starts(self) -> datetime | None: ...
+    @property
+    def opens_at(self) -> datetime | None: ...
+    @property
+    def closes_at(self) -> datetime | None: ...
+    @property
+    def appeals_end(self) -> datetime | None: ...
 
 
 def _rank(phase: Phase) -> int:

@@ -62,7 +62,7 @@ def explain_roll_error(error: RowError) -> str:
     return _("Line %(line)d: %(problem)s", line=error.line, problem=text) if error.line else text
 
 
-# Voting (issue #4): ballot problems, refused submissions, and the student's pages.
+# Voting: ballot problems, refused submissions, and the student's pages.
 REASONS.update(
     {
         "unknown-candidate": _l(
@@ -119,7 +119,7 @@ def explain_ballot(error: DomainError, names: Mapping[int, str] | None = None) -
     return f"{explain(error)} {more}"
 
 
-# Committee (issue #3): the lifecycle, positions, candidates and photos.
+# Committee: the lifecycle, positions, candidates and photos.
 REASONS.update(
     {
         "not-draft": _l("Only a draft election can be changed this way."),
@@ -190,7 +190,7 @@ REASONS.update(
 )
 
 
-# Audit (issue #6): exports.
+# Audit: exports.
 REASONS.update(
     {
         "export-not-closed": _l(
@@ -201,7 +201,7 @@ REASONS.update(
 )
 
 
-# Results (issue #5): ties, lots, runoffs and publication.
+# Results: ties, lots, runoffs and publication.
 REASONS.update(
     {
         "lot-required": _l(
@@ -230,7 +230,7 @@ REASONS.update(
 )
 
 
-# The election calendar (issue #10): nominations, endorsements, observers and appeals.
+# The election calendar: nominations, endorsements, observers and appeals.
 REASONS.update(
     {
         "nominations-closed": _l("Nominations are not open in this election now."),

@@ -8,8 +8,10 @@ single locked chain head, and foreign keys everywhere else.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -26,6 +28,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     event,
+    inspect,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
@@ -65,6 +68,24 @@ METHODS = ("single", "multi", "ranked", "yesno")
 REGISTERED = "registered"  # the committee's word that a candidate is on the ballot
 CANDIDATE_STATUSES = ("nominated", REGISTERED, "rejected", "withdrawn")
 STANDING = ("nominated", REGISTERED)  # a candidacy not (yet) refused or withdrawn
+
+
+ModelT = TypeVar("ModelT")
+
+
+def copy_row(row: ModelT, *, leave: Iterable[str] = (), **changes: Any) -> ModelT:
+    """A new, unsaved row holding ``row``'s columns, so a copy never misses a column added later.
+
+    The primary key is not copied, nor the columns named in ``leave`` (they take their
+    defaults); ``changes`` sets columns to other values. JSON values are copied, not shared.
+    """
+    left = {*leave, *changes}
+    values = {
+        attribute.key: copy.copy(getattr(row, attribute.key))
+        for attribute in inspect(type(row)).column_attrs
+        if attribute.key not in left and not any(c.primary_key for c in attribute.columns)
+    }
+    return type(row)(**values, **changes)
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -155,14 +176,7 @@ class Election(db.Model):
     @property
     def schedule(self) -> Schedule:
         """The calendar as the lifecycle rules read it."""
-        return Schedule(
-            nomination_starts=self.nomination_starts,
-            campaign_starts=self.campaign_starts,
-            silence_starts=self.silence_starts,
-            opens=self.opens_at,
-            closes=self.closes_at,
-            appeals_end=self.appeals_end,
-        )
+        return Schedule.of(self)
 
     __table_args__ = (
         CheckConstraint(_one_of("phase", PHASES), name="phase"),

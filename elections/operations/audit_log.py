@@ -87,6 +87,11 @@ _MOVE_HEAD = (
 _APPEND_AND_MOVE_HEAD = _MOVE_HEAD.add_cte(_APPEND.cte("appended"))
 
 
+def logged_time(moment: datetime | None) -> str | None:
+    """A date as an entry's details write it: ISO 8601 text, or None when unset."""
+    return None if moment is None else moment.isoformat()
+
+
 def sha256_text(text: str) -> str:
     """SHA-256 hex of a text's UTF-8 bytes: how an entry names a text without holding it."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -99,18 +104,6 @@ def hmac_key() -> bytes | None:
 
 
 def entry_columns(entry: audit_chain.AuditEntry) -> dict[str, Any]:
-    """The row that stores one chain entry."""
-    return {
-        "seq": entry.seq,
-        "occurred_at": entry.occurred_at,
-        "actor": entry.actor,
-        "actor_role": entry.actor_role,
-        "action": entry.action,
-        "object_type": entry.object_type,
-        "object_id": entry.object_id,
-        "election_id": entry.election_id,
-        "details": dict(entry.details),
-        "client_addr": entry.client_addr,
-        "prev_hash": entry.prev_hash,
-        "hash": entry.hash,
-    }
+    """The row that stores one chain entry: a column for each of its fields, of the same name."""
+    columns = {f.name: getattr(entry, f.name) for f in fields(entry)}
+    return columns | {"details": dict(entry.details)}

@@ -14,10 +14,8 @@ from enum import StrEnum
 from sqlalchemy import select
 
 from elections.domain import lifecycle
-from elections.domain.eligibility import StudentFacts, is_eligible
 from elections.domain.errors import DomainError, LifecycleReason, LifecycleRefusal
 from elections.domain.lifecycle import Phase
-from elections.domain.roles import Role
 from elections.extensions import db
 from elections.files.photos import Photo
 from elections.models import REGISTERED, CampaignPageVersion, Candidate, Election, User
@@ -25,11 +23,13 @@ from elections.operations.audit_log import Actor, record, sha256_text
 from elections.operations.elections import (
     LookupReason,
     NotFound,
-    PositionReason,
-    PositionRefused,
-    get_position,
     lock_election,
+    require_candidates_editable,
+    require_page_editable,
 )
+from elections.operations.positions import PositionReason, PositionRefused, get_position
+from elections.queries.eligibility import may_stand
+from elections.queries.roll import active_student
 
 MAX_NAME = 200
 MAX_MANIFESTO = 20_000
@@ -98,7 +98,7 @@ def get_candidate(candidate_id: int) -> Candidate:
     return candidate
 
 
-def _lock_for(candidate: Candidate) -> Election:
+def lock_for(candidate: Candidate) -> Election:
     """Lock the candidate's election, then read the candidate again under the lock.
 
     So the phase checked is the phase at commit, and an edit made by someone else
@@ -109,16 +109,12 @@ def _lock_for(candidate: Candidate) -> Election:
     return election
 
 
-def _require_candidates_editable(election: Election) -> None:
-    """Refuse adding or removing candidates once the list is frozen."""
-    if not lifecycle.can_edit_candidates(election.current_phase):
-        raise LifecycleRefusal(LifecycleReason.candidates_frozen, {"phase": election.phase})
-
-
-def _require_page_editable(election: Election) -> None:
-    """Refuse photo changes once the campaign page is frozen."""
-    if not lifecycle.can_edit_campaign_page(election.current_phase):
-        raise LifecycleRefusal(LifecycleReason.campaign_page_frozen, {"phase": election.phase})
+def own_candidacy(student: User, candidate_id: int) -> tuple[Candidate, Election]:
+    """The student's own candidacy with its election locked; anyone else's is "not found"."""
+    candidate = get_candidate(candidate_id)
+    if candidate.student_id != student.id:
+        raise NotFound(LookupReason.not_found, {"candidate": candidate_id})
+    return candidate, lock_for(candidate)
 
 
 def _name_taken(position_id: int, name: str, except_id: int | None = None) -> bool:
@@ -156,29 +152,50 @@ def set_photo(candidate: Candidate, photo: Photo) -> None:
 
 def _student_candidate(position_id: int, number: str) -> tuple[User, str]:
     """The roll student standing, and the name the ballot shows for them."""
-    student = db.session.scalar(
-        select(User).where(
-            User.role == Role.student, User.username == number.strip(), User.active.is_(True)
-        )
-    )
+    student = active_student(number)
     if student is None:
         raise CandidateRefused(CandidateReason.not_on_roll, {"number": number.strip()[:64]})
-    position = get_position(position_id)
-    facts = StudentFacts(student.grade or 0, student.class_name or "", student.shanyrak or "")
-    if not is_eligible(position.candidate_rule, facts):
+    if not may_stand(get_position(position_id), student):
         raise CandidateRefused(CandidateReason.not_eligible, {"number": student.username})
-    standing = db.session.scalar(
-        select(Candidate.id).where(
-            Candidate.position_id == position_id, Candidate.student_id == student.id
+    if candidacy_of(position_id, student.id) is not None:
+        raise CandidateRefused(CandidateReason.already_standing, {"number": student.username})
+    return student, ballot_name(position_id, student)
+
+
+def candidacy_of(position_id: int, student_id: int) -> Candidate | None:
+    """The student's candidacy for the position, whatever its status, if there is one."""
+    return db.session.scalar(
+        select(Candidate).where(
+            Candidate.position_id == position_id, Candidate.student_id == student_id
         )
     )
-    if standing is not None:
-        raise CandidateRefused(CandidateReason.already_standing, {"number": student.username})
-    name = student.full_name
-    if _name_taken(position_id, name):
-        # Two students may share a name; the class tells them apart on the ballot.
-        name = f"{student.full_name} ({student.class_name})"
-    return student, name
+
+
+def ballot_name(position_id: int, student: User) -> str:
+    """The name the ballot shows: the roll's, with the class when another candidate has it.
+
+    Two students may share a name; the class tells them apart on the ballot.
+    """
+    if _name_taken(position_id, student.full_name):
+        return f"{student.full_name} ({student.class_name})"
+    return student.full_name
+
+
+def _standing_as(
+    position_id: int, student_number: str | None, name: str | None
+) -> tuple[User | None, str]:
+    """Who stands, and the name the ballot shows: a roll student by number, or free text."""
+    student: User | None = None
+    if student_number and student_number.strip():
+        student, shown = _student_candidate(position_id, student_number)
+    else:
+        shown = " ".join((name or "").split())
+        if not shown:
+            raise CandidateRefused(CandidateReason.no_name)
+    shown = shown[:MAX_NAME]
+    if _name_taken(position_id, shown):
+        raise CandidateRefused(CandidateReason.name_taken, {"name": shown})
+    return student, shown
 
 
 def add_candidate(
@@ -193,19 +210,10 @@ def add_candidate(
     """Add a roll student (by number) or a free-text option to a position."""
     position = get_position(position_id)
     election = lock_election(position.election_id)
-    _require_candidates_editable(election)
+    require_candidates_editable(election)
     if position.method == "yesno" and position.candidates:
         raise PositionRefused(PositionReason.yesno_one_candidate)
-    student: User | None = None
-    if student_number and student_number.strip():
-        student, shown = _student_candidate(position.id, student_number)
-    else:
-        shown = " ".join((name or "").split())
-        if not shown:
-            raise CandidateRefused(CandidateReason.no_name)
-    shown = shown[:MAX_NAME]
-    if _name_taken(position.id, shown):
-        raise CandidateRefused(CandidateReason.name_taken, {"name": shown})
+    student, shown = _standing_as(position.id, student_number, name)
     candidate = Candidate(
         position_id=position.id,
         student_id=None if student is None else student.id,
@@ -264,9 +272,9 @@ def update_candidate(
     is one transaction: a part the phase refuses leaves the rest unsaved too.
     """
     candidate = get_candidate(candidate_id)
-    election = _lock_for(candidate)
+    election = lock_for(candidate)
     if photo is not None:
-        _require_page_editable(election)
+        require_page_editable(election)
     _change_text(actor, candidate, election, manifesto, name)
     if photo is not None:
         _store_photo(actor, candidate, election, photo)
@@ -285,7 +293,7 @@ def _change_text(
     if renaming:
         if candidate.student_id is not None:
             raise CandidateRefused(CandidateReason.name_follows_roll)
-        _require_candidates_editable(election)
+        require_candidates_editable(election)
         if not new_name:
             raise CandidateRefused(CandidateReason.no_name)
         if _name_taken(candidate.position_id, new_name, except_id=candidate.id):
@@ -320,8 +328,8 @@ def _change_text(
 def remove_candidate(actor: Actor, candidate_id: int) -> None:
     """Take a candidate off a position while the candidate list may still change."""
     candidate = get_candidate(candidate_id)
-    election = _lock_for(candidate)
-    _require_candidates_editable(election)
+    election = lock_for(candidate)
+    require_candidates_editable(election)
     details = {"position_id": candidate.position_id, "name": candidate.name}
     db.session.delete(candidate)
     db.session.flush()
@@ -339,8 +347,8 @@ def remove_candidate(actor: Actor, candidate_id: int) -> None:
 def set_candidate_photo(actor: Actor, candidate_id: int, photo: Photo) -> Candidate:
     """Store a cleaned photo for the candidate, replacing any earlier one."""
     candidate = get_candidate(candidate_id)
-    election = _lock_for(candidate)
-    _require_page_editable(election)
+    election = lock_for(candidate)
+    require_page_editable(election)
     _store_photo(actor, candidate, election, photo)
     db.session.commit()
     return candidate
@@ -369,8 +377,8 @@ def _store_photo(actor: Actor, candidate: Candidate, election: Election, photo: 
 def remove_candidate_photo(actor: Actor, candidate_id: int) -> Candidate:
     """Remove the candidate's photo."""
     candidate = get_candidate(candidate_id)
-    election = _lock_for(candidate)
-    _require_page_editable(election)
+    election = lock_for(candidate)
+    require_page_editable(election)
     previous = candidate.photo_digest
     if previous is None:
         db.session.commit()  # nothing to remove: end the locking transaction

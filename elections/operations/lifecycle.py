@@ -17,7 +17,7 @@ What a phase does on entry:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -29,13 +29,14 @@ from elections.domain.errors import DomainError
 from elections.domain.lifecycle import Phase
 from elections.domain.roles import Role
 from elections.extensions import db
-from elections.models import HEAD_ID, REGISTERED, AuditHead, Election, EligibleVoter, User
-from elections.operations.audit_log import SYSTEM, Actor, record
+from elections.models import HEAD_ID, AuditHead, Election, EligibleVoter, User
+from elections.operations.audit_log import SYSTEM, Actor, logged_time, record
 from elections.operations.complaints import ComplaintReason, ComplaintRefused
 from elections.operations.elections import lock_election
 from elections.operations.results import snapshot_results
 from elections.operations.sealing import compact_ballot_storage, seal_ballot_box
 from elections.queries.complaints import unanswered_complaints
+from elections.queries.phases import opening_counts
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,6 @@ class TickReport:
     refused: list[tuple[int, DomainError]] = field(default_factory=list)
 
 
-def _iso(moment: datetime | None) -> str | None:
-    """A date as the audit log writes it."""
-    return None if moment is None else moment.isoformat()
-
-
 def confirm_schedule(actor: Actor, election_id: int, now: datetime) -> Election:
     """Let the draft's dates drive it: from now on it opens and closes on time by itself."""
     election = lock_election(election_id)
@@ -74,27 +70,10 @@ def confirm_schedule(actor: Actor, election_id: int, now: datetime) -> Election:
         object_type="election",
         object_id=election.id,
         election_id=election.id,
-        details={
-            "nomination_starts": _iso(schedule.nomination_starts),
-            "campaign_starts": _iso(schedule.campaign_starts),
-            "silence_starts": _iso(schedule.silence_starts),
-            "opens": _iso(schedule.opens),
-            "closes": _iso(schedule.closes),
-            "appeals_end": _iso(schedule.appeals_end),
-        },
+        details={f.name: logged_time(getattr(schedule, f.name)) for f in fields(schedule)},
     )
     db.session.commit()
     return election
-
-
-def opening_counts(election: Election) -> dict[str, int]:
-    """Positions on the ballot, and how many have candidates (a yes/no needs exactly one)."""
-    with_candidates = 0
-    for position in election.positions:
-        registered = sum(1 for c in position.candidates if c.status == REGISTERED)
-        if registered >= 1 and (position.method != "yesno" or registered == 1):
-            with_candidates += 1
-    return {"positions": len(election.positions), "positions_with_candidates": with_candidates}
 
 
 def _freeze_roll(election: Election) -> dict[str, Any]:
@@ -138,6 +117,26 @@ def _apply(
     if override and target == Phase.published and not override_reason.strip():
         raise ComplaintRefused(ComplaintReason.override_reason_required)
     source = election.current_phase
+    _check_move(election, target, now, by_schedule=by_schedule, override=override)
+    election.phase = str(target)
+    how = "schedule" if by_schedule else "hand"
+    details: dict[str, Any] = {"from": str(source), "to": str(target), "by": how}
+    if target == Phase.open:
+        _enter_open(actor, election, now, details)
+    elif target == Phase.closed:
+        _enter_closed(actor, election, now, details)
+    elif target == Phase.published:
+        _enter_published(actor, election, now, details, override, override_reason)
+    else:
+        record(actor, "election-phase-changed", details=details, **_about(election))
+    return Transition(election.id, election.title, source, target, by_schedule)
+
+
+def _check_move(
+    election: Election, target: Phase, now: datetime, *, by_schedule: bool, override: bool
+) -> None:
+    """Refuse a move the lifecycle rules forbid, with what opening and publishing look at."""
+    source = election.current_phase
     counts = opening_counts(election) if target == Phase.open else {}
     complaints = unanswered_complaints(election.id) if target == Phase.published else 0
     lifecycle.advance(
@@ -151,50 +150,55 @@ def _apply(
     )
     if not by_schedule:
         lifecycle.refuse_overdue_start(source, target, election.schedule, now)
-    election.phase = str(target)
-    how = "schedule" if by_schedule else "hand"
-    details: dict[str, Any] = {"from": str(source), "to": str(target), "by": how}
-    object_kw: dict[str, Any] = {
-        "object_type": "election",
-        "object_id": election.id,
-        "election_id": election.id,
-    }
-    if target == Phase.open:
-        election.opened_at = now
-        details |= _freeze_roll(election)
-        record(actor, "election-opened", details=details, **object_kw)
-    elif target == Phase.closed:
-        election.closed_at = now
-        seals = seal_ballot_box(election)
-        record(actor, "election-closed", details=details, **object_kw)
-        record(
-            actor,
-            "ballot-box-sealed",
-            details={
-                "positions": [
-                    {"position_id": s.position_id, "ballots": s.ballot_count, "digest": s.digest}
-                    for s in seals
-                ]
-            },
-            **object_kw,
-        )
-    elif target == Phase.published:
-        election.published_at = now
-        # The results snapshot (PublishedResult) is stored before the entry below, which
-        # records each result's digest, so the published head covers them; it refuses
-        # while any position still needs a lot.
-        details |= snapshot_results(election)
-        details["override"] = override
-        if override:
-            details["override_reason"] = override_reason.strip()
-        record(actor, "election-published", details=details, **object_kw)
-        head = db.session.execute(
-            select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID)
-        ).one()
-        election.published_head_seq, election.published_head_hash = head.seq, head.hash
-    else:
-        record(actor, "election-phase-changed", details=details, **object_kw)
-    return Transition(election.id, election.title, source, target, by_schedule)
+
+
+def _about(election: Election) -> dict[str, Any]:
+    """What every entry of a phase change names: the election, as object and as election."""
+    return {"object_type": "election", "object_id": election.id, "election_id": election.id}
+
+
+def _enter_open(actor: Actor, election: Election, now: datetime, details: dict[str, Any]) -> None:
+    """Open the poll: freeze the roll and record its digest."""
+    election.opened_at = now
+    details |= _freeze_roll(election)
+    record(actor, "election-opened", details=details, **_about(election))
+
+
+def _enter_closed(actor: Actor, election: Election, now: datetime, details: dict[str, Any]) -> None:
+    """Close the poll and seal the ballot box, recording every position's seal."""
+    election.closed_at = now
+    seals = seal_ballot_box(election)
+    record(actor, "election-closed", details=details, **_about(election))
+    sealed = [
+        {"position_id": s.position_id, "ballots": s.ballot_count, "digest": s.digest} for s in seals
+    ]
+    record(actor, "ballot-box-sealed", details={"positions": sealed}, **_about(election))
+
+
+def _enter_published(
+    actor: Actor,
+    election: Election,
+    now: datetime,
+    details: dict[str, Any],
+    override: bool,
+    override_reason: str,
+) -> None:
+    """Publish: store the results, record them, and keep the log's head that covers them.
+
+    The results snapshot (PublishedResult) is stored before the entry, which records each
+    result's digest, so the published head covers them; it refuses while any position
+    still needs a lot.
+    """
+    election.published_at = now
+    details |= snapshot_results(election)
+    details["override"] = override
+    if override:
+        details["override_reason"] = override_reason.strip()
+    record(actor, "election-published", details=details, **_about(election))
+    head = db.session.execute(
+        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == HEAD_ID)
+    ).one()
+    election.published_head_seq, election.published_head_hash = head.seq, head.hash
 
 
 def _commit(transition: Transition) -> Transition:

@@ -1,19 +1,15 @@
-"""A student's candidacy: nominating oneself, endorsements, review, the campaign page, the observer.
+"""A student's nomination: filing it, withdrawing it, and the commission's review.
 
 * Nominating: while nominations are open, a student the position's candidate rule
   admits files a nomination with a programme, a photo and optionally a video link.
-* Endorsing: where a position requires endorsements, students its voter rule admits
-  support pending nominations online, at most ``Election.endorsement_limit`` each per
-  election. Endorsements are not votes: only the committee ever sees them.
 * Review: the commission registers a nomination (only with the endorsements required:
   short is short) or rejects it with a written reason the student reads. Nominations
   close when the campaign starts; the commission may finish checking them during the
   campaign, so a late registration still gets part of it.
-* The campaign page: the candidate edits it until the day of silence; every version is
-  kept in ``CampaignPageVersion``.
-* The observer: each candidate names one person to watch turnout, the count and the log.
 
-Each action locks the election row, so a check of the phase or of a count holds at commit.
+The candidacy's page, its endorsements and its observer have their own modules
+(``campaign_pages``, ``endorsements``, ``observers``). Each action locks the election
+row, so a check of the phase or of a count holds at commit.
 """
 
 from __future__ import annotations
@@ -23,29 +19,29 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete
 
-from elections.domain import lifecycle
 from elections.domain.errors import DomainError, LifecycleReason, LifecycleRefusal
-from elections.domain.lifecycle import OBSERVER_PHASES, WITHDRAW_PHASES, Phase
+from elections.domain.lifecycle import WITHDRAW_PHASES, Phase
 from elections.extensions import db
 from elections.files.photos import Photo
-from elections.models import (
-    REGISTERED,
-    STANDING,
-    Candidate,
-    Election,
-    Endorsement,
-    Observer,
-    Position,
-    User,
-)
+from elections.models import REGISTERED, STANDING, Candidate, Election, Endorsement, User
 from elections.operations.audit_log import Actor, record, sha256_text
-from elections.operations.candidates import get_candidate, keep_version, set_photo
-from elections.operations.elections import LookupReason, NotFound, get_position, lock_election
-from elections.queries.eligibility import may_stand, may_vote_for
+from elections.operations.candidates import (
+    MAX_MANIFESTO,
+    ballot_name,
+    candidacy_of,
+    get_candidate,
+    keep_version,
+    lock_for,
+    own_candidacy,
+    set_photo,
+)
+from elections.operations.elections import lock_election, require_nominations_open
+from elections.operations.positions import get_position
+from elections.queries.eligibility import may_stand
+from elections.queries.endorsements import endorsement_count
 
-MAX_MANIFESTO = 20_000
 MAX_VIDEO_URL = 500
 MAX_REASON = 2_000
 VIDEO_SCHEMES = ("http", "https")
@@ -73,44 +69,16 @@ class NominationRefused(DomainError[NominationReason]):
     status = 409
 
 
-class EndorsementReason(StrEnum):
-    """Why an endorsement cannot be given or withdrawn."""
-
-    limit_reached = "endorsement-limit"
-    not_a_voter = "endorsement-not-a-voter"
-    own_nomination = "endorsement-own"
-    not_pending = "endorsement-not-pending"
-    not_needed = "endorsement-not-needed"
-    already_given = "endorsement-exists"
-    not_given = "endorsement-missing"
-
-
-class EndorsementRefused(DomainError[EndorsementReason]):
-    """The endorsement breaks the position's or the election's rule."""
-
-    status = 409
-
-
-class ObserverReason(StrEnum):
-    """Why an observer cannot be named."""
-
-    unknown_account = "observer-unknown"
-    own_observer = "observer-self"
-    too_late = "observer-too-late"
-
-
-class ObserverRefused(DomainError[ObserverReason]):
-    """The person cannot observe for this candidate now."""
-
-    status = 409
-
-
 @dataclass(frozen=True)
 class PageText:
     """What a candidate writes on their page: the programme (Markdown) and a video link."""
 
     manifesto: str = ""
     video_url: str = ""
+
+    def checked(self) -> tuple[str, str | None]:
+        """The programme trimmed to its limit, and the video link checked (None when empty)."""
+        return self.manifesto.strip()[:MAX_MANIFESTO], check_video_url(self.video_url)
 
 
 def check_video_url(text: str | None) -> str | None:
@@ -138,24 +106,10 @@ def check_video_url(text: str | None) -> str | None:
     return value
 
 
-def _own_candidacy(student: User, candidate_id: int) -> tuple[Candidate, Election]:
-    """The student's own candidacy with its election locked; anyone else's is "not found"."""
-    candidate = get_candidate(candidate_id)
-    if candidate.student_id != student.id:
-        raise NotFound(LookupReason.not_found, {"candidate": candidate_id})
-    election = lock_election(candidate.position.election_id)
-    db.session.refresh(candidate)
-    return candidate, election
-
-
-def _ballot_name(position: Position, student: User) -> str:
-    """The name the ballot shows: the roll's, with the class when another candidate has it."""
-    taken = db.session.scalar(
-        select(Candidate.id).where(
-            Candidate.position_id == position.id, Candidate.name == student.full_name
-        )
-    )
-    return student.full_name if taken is None else f"{student.full_name} ({student.class_name})"
+def require_standing(candidate: Candidate) -> None:
+    """Refuse changes to a candidacy that was rejected or withdrawn."""
+    if candidate.status not in STANDING:
+        raise NominationRefused(NominationReason.not_standing, {"status": candidate.status})
 
 
 def nominate(
@@ -164,26 +118,20 @@ def nominate(
     """File the student's own nomination for a position while nominations are open."""
     position = get_position(position_id)
     election = lock_election(position.election_id)
-    if not lifecycle.can_nominate(election.current_phase):
-        raise LifecycleRefusal(LifecycleReason.nominations_closed, {"phase": election.phase})
+    require_nominations_open(election)
     if position.method == "yesno":
         raise NominationRefused(NominationReason.question)
     if not may_stand(position, student):
         raise NominationRefused(NominationReason.not_eligible)
-    video_url = check_video_url(page.video_url)
-    existing = db.session.scalar(
-        select(Candidate).where(
-            Candidate.position_id == position.id, Candidate.student_id == student.id
-        )
-    )
+    manifesto, video_url = page.checked()
+    existing = candidacy_of(position.id, student.id)
     if existing is not None and existing.status != "withdrawn":
         raise NominationRefused(NominationReason.already_nominated, {"status": existing.status})
     candidate = existing or Candidate(
-        position_id=position.id, student_id=student.id, name=_ballot_name(position, student)
+        position_id=position.id, student_id=student.id, name=ballot_name(position.id, student)
     )
     candidate.status, candidate.review_reason = "nominated", None
-    candidate.manifesto = page.manifesto.strip()[:MAX_MANIFESTO]
-    candidate.video_url = video_url
+    candidate.manifesto, candidate.video_url = manifesto, video_url
     if photo is not None:
         set_photo(candidate, photo)
     db.session.add(candidate)
@@ -214,9 +162,8 @@ def withdraw_nomination(actor: Actor, student: User, candidate_id: int) -> Candi
 
     Its endorsements are released, so the students who gave them may support others.
     """
-    candidate, election = _own_candidacy(student, candidate_id)
-    if candidate.status not in STANDING:
-        raise NominationRefused(NominationReason.not_standing, {"status": candidate.status})
+    candidate, election = own_candidacy(student, candidate_id)
+    require_standing(candidate)
     if election.current_phase not in WITHDRAW_PHASES:
         raise LifecycleRefusal(LifecycleReason.candidates_frozen, {"phase": election.phase})
     previous = candidate.status
@@ -240,98 +187,10 @@ def withdraw_nomination(actor: Actor, student: User, candidate_id: int) -> Candi
     return candidate
 
 
-def endorsement_count(candidate_id: int) -> int:
-    """Endorsements a nomination holds from students still active on the roll."""
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Endorsement)
-            .join(User, User.id == Endorsement.student_id)
-            .where(Endorsement.candidate_id == candidate_id, User.active.is_(True))
-        )
-        or 0
-    )
-
-
-def endorsements_used(student_id: int, election_id: int) -> int:
-    """How many nominations of an election the student endorses."""
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Endorsement)
-            .join(Candidate, Candidate.id == Endorsement.candidate_id)
-            .join(Position, Position.id == Candidate.position_id)
-            .where(Endorsement.student_id == student_id, Position.election_id == election_id)
-        )
-        or 0
-    )
-
-
-def endorse(actor: Actor, student: User, candidate_id: int) -> Endorsement:
-    """Support a pending nomination, within the election's limit; not a vote, never public."""
-    candidate = get_candidate(candidate_id)
-    position = candidate.position
-    election = lock_election(position.election_id)
-    db.session.refresh(candidate)
-    if not lifecycle.can_nominate(election.current_phase):
-        raise LifecycleRefusal(LifecycleReason.nominations_closed, {"phase": election.phase})
-    if candidate.status != "nominated":
-        raise EndorsementRefused(EndorsementReason.not_pending)
-    if position.endorsements_required < 1:
-        raise EndorsementRefused(EndorsementReason.not_needed)
-    if candidate.student_id == student.id:
-        raise EndorsementRefused(EndorsementReason.own_nomination)
-    if not may_vote_for(position, student):
-        raise EndorsementRefused(EndorsementReason.not_a_voter)
-    if db.session.get(Endorsement, (candidate.id, student.id)) is not None:
-        raise EndorsementRefused(EndorsementReason.already_given)
-    if endorsements_used(student.id, election.id) >= election.endorsement_limit:
-        raise EndorsementRefused(
-            EndorsementReason.limit_reached, {"limit": election.endorsement_limit}
-        )
-    endorsement = Endorsement(candidate_id=candidate.id, student_id=student.id)
-    db.session.add(endorsement)
-    db.session.flush()
-    # The actor names the endorser: the log is for staff (observers' view hides these entries).
-    record(
-        actor,
-        "endorsement-given",
-        object_type="candidate",
-        object_id=candidate.id,
-        election_id=election.id,
-        details={"position_id": position.id},
-    )
-    db.session.commit()
-    return endorsement
-
-
-def withdraw_endorsement(actor: Actor, student: User, candidate_id: int) -> None:
-    """Take back one's endorsement while nominations are open."""
-    candidate = get_candidate(candidate_id)
-    election = lock_election(candidate.position.election_id)
-    if not lifecycle.can_nominate(election.current_phase):
-        raise LifecycleRefusal(LifecycleReason.nominations_closed, {"phase": election.phase})
-    endorsement = db.session.get(Endorsement, (candidate.id, student.id))
-    if endorsement is None:
-        raise EndorsementRefused(EndorsementReason.not_given)
-    db.session.delete(endorsement)
-    db.session.flush()
-    record(
-        actor,
-        "endorsement-withdrawn",
-        object_type="candidate",
-        object_id=candidate.id,
-        election_id=election.id,
-        details={"position_id": candidate.position_id},
-    )
-    db.session.commit()
-
-
 def _pending_review(candidate_id: int) -> tuple[Candidate, Election]:
     """A nomination awaiting review, with its election locked while reviews are taken."""
     candidate = get_candidate(candidate_id)
-    election = lock_election(candidate.position.election_id)
-    db.session.refresh(candidate)
+    election = lock_for(candidate)
     if election.current_phase not in REVIEW_PHASES:
         raise NominationRefused(NominationReason.review_closed, {"phase": election.phase})
     if candidate.status != "nominated":
@@ -397,108 +256,3 @@ def reject_nomination(actor: Actor, candidate_id: int, reason: str) -> Candidate
     )
     db.session.commit()
     return candidate
-
-
-def update_campaign_page(
-    actor: Actor,
-    student: User,
-    candidate_id: int,
-    page: PageText,
-    photo: Photo | None = None,
-) -> Candidate:
-    """Change one's own page (programme, video link, photo) until the day of silence."""
-    candidate, election = _own_candidacy(student, candidate_id)
-    if candidate.status not in STANDING:
-        raise NominationRefused(NominationReason.not_standing, {"status": candidate.status})
-    if not lifecycle.can_edit_campaign_page(election.current_phase):
-        raise LifecycleRefusal(LifecycleReason.campaign_page_frozen, {"phase": election.phase})
-    manifesto = page.manifesto.strip()[:MAX_MANIFESTO]
-    video_url = check_video_url(page.video_url)
-    text_changed = (manifesto, video_url) != (candidate.manifesto, candidate.video_url)
-    if not text_changed and photo is None:
-        db.session.commit()  # nothing to change: end the locking transaction
-        return candidate
-    details: dict[str, object] = {"position_id": candidate.position_id}
-    if text_changed:
-        details |= {
-            "old_sha256": sha256_text(candidate.manifesto),
-            "new_sha256": sha256_text(manifesto),
-            "video_url": video_url,
-        }
-        candidate.manifesto, candidate.video_url = manifesto, video_url
-        keep_version(candidate, student.id)
-    if photo is not None:
-        details |= {"photo_sha256": photo.digest, "previous_photo_sha256": candidate.photo_digest}
-        set_photo(candidate, photo)
-    record(
-        actor,
-        "campaign-page-updated",
-        object_type="candidate",
-        object_id=candidate.id,
-        election_id=election.id,
-        details=details,
-    )
-    db.session.commit()
-    return candidate
-
-
-def name_observer(actor: Actor, student: User, candidate_id: int, who: str) -> Observer:
-    """Name (or replace) the candidate's one observer: a student number or a staff username."""
-    candidate, election = _own_candidacy(student, candidate_id)
-    if candidate.status not in STANDING:
-        raise NominationRefused(NominationReason.not_standing, {"status": candidate.status})
-    if election.current_phase not in OBSERVER_PHASES:
-        raise ObserverRefused(ObserverReason.too_late, {"phase": election.phase})
-    person = db.session.scalar(
-        select(User).where(User.username == who.strip(), User.active.is_(True))
-    )
-    if person is None:
-        raise ObserverRefused(ObserverReason.unknown_account, {"who": who.strip()[:64]})
-    if person.id == student.id:
-        raise ObserverRefused(ObserverReason.own_observer)
-    observer = db.session.scalar(select(Observer).where(Observer.candidate_id == candidate.id))
-    previous = None
-    if observer is None:
-        observer = Observer(election_id=election.id, candidate_id=candidate.id, user_id=person.id)
-        db.session.add(observer)
-    else:
-        previous = db.session.get(User, observer.user_id)
-        observer.user_id = person.id
-    db.session.flush()
-    record(
-        actor,
-        "observer-named",
-        object_type="candidate",
-        object_id=candidate.id,
-        election_id=election.id,
-        details={
-            "observer": person.username,
-            "role": person.role,
-            "replaces": None if previous is None else previous.username,
-        },
-    )
-    db.session.commit()
-    return observer
-
-
-def remove_observer(actor: Actor, student: User, candidate_id: int) -> None:
-    """Stop having an observer, before voting opens."""
-    candidate, election = _own_candidacy(student, candidate_id)
-    if election.current_phase not in OBSERVER_PHASES:
-        raise ObserverRefused(ObserverReason.too_late, {"phase": election.phase})
-    observer = db.session.scalar(select(Observer).where(Observer.candidate_id == candidate.id))
-    if observer is None:
-        db.session.commit()
-        return
-    person = db.session.get(User, observer.user_id)
-    db.session.delete(observer)
-    db.session.flush()
-    record(
-        actor,
-        "observer-removed",
-        object_type="candidate",
-        object_id=candidate.id,
-        election_id=election.id,
-        details={"observer": None if person is None else person.username},
-    )
-    db.session.commit()

@@ -23,16 +23,17 @@ from elections.domain.lifecycle import Phase
 from elections.domain.verification import LOT_RECORDED, lot_detail, results_detail
 from elections.extensions import db
 from elections.models import (
-    Candidate,
     Election,
     Lot,
     Position,
     PublishedResult,
     Runoff,
     User,
+    copy_row,
 )
 from elections.operations.audit_log import Actor, record
-from elections.operations.elections import get_position, lock_election
+from elections.operations.elections import lock_election
+from elections.operations.positions import get_position
 from elections.queries.tally import (
     LOT_PHASES,
     paper_candidates,
@@ -143,6 +144,30 @@ def create_runoff(actor: Actor, position_id: int, title: str, now: datetime) -> 
     """
     source = get_position(position_id)
     election = lock_election(source.election_id)
+    tied, seats = _runoff_offered(election, source)
+    runoff = _draft_runoff(election, title, now)
+    # Its candidates come from the count, already registered: nobody needs endorsing.
+    position = copy_row(
+        source, election_id=runoff.id, seats=seats, sort_order=0, endorsements_required=0
+    )
+    position.candidates = [
+        copy_row(candidate, leave=NOT_CARRIED_TO_RUNOFF)
+        for candidate in paper_candidates(source)
+        if candidate.id in tied
+    ]
+    db.session.add_all([position, Runoff(election_id=runoff.id, source_position_id=source.id)])
+    db.session.flush()
+    _record_runoff(actor, election, source, runoff, tied, seats)
+    db.session.commit()
+    return runoff
+
+
+NOT_CARRIED_TO_RUNOFF = ("position_id", "review_reason", "created_at")
+"""A candidate stands again with their page and photo; the review note stays with the first."""
+
+
+def _runoff_offered(election: Election, source: Position) -> tuple[set[int], int]:
+    """The tied candidates and the seats they contest, or why no runoff is offered."""
     if election.current_phase not in LOT_PHASES:
         raise ResultsRefused(ResultsReason.lot_not_now, {"phase": election.phase})
     tally = tally_position(source)
@@ -153,6 +178,11 @@ def create_runoff(actor: Actor, position_id: int, title: str, now: datetime) -> 
     taken = db.session.scalar(select(Runoff).where(Runoff.source_position_id == source.id))
     if taken is not None:
         raise ResultsRefused(ResultsReason.runoff_exists, {"election": taken.election_id})
+    return set(tie_to_settle(result) or ()), seats
+
+
+def _draft_runoff(election: Election, title: str, now: datetime) -> Election:
+    """The runoff's election, as long as the first poll and with placeholder dates."""
     opens = (now + RUNOFF_OPENS_AFTER).replace(second=0, microsecond=0)
     runoff = Election(
         title=title.strip()[:200],
@@ -165,46 +195,32 @@ def create_runoff(actor: Actor, position_id: int, title: str, now: datetime) -> 
     )
     db.session.add(runoff)
     db.session.flush()
-    position = Position(
-        election_id=runoff.id,
-        title=source.title,
-        titles=dict(source.titles),
-        description=source.description,
-        seats=seats,
-        method=source.method,
-        allow_blank=source.allow_blank,
-        shuffle_candidates=source.shuffle_candidates,
-        threshold_percent=source.threshold_percent,
-        voter_grades=list(source.voter_grades),
-        voter_classes=list(source.voter_classes),
-        voter_shanyraks=list(source.voter_shanyraks),
-        candidate_grades=list(source.candidate_grades),
-        candidate_classes=list(source.candidate_classes),
-        candidate_shanyraks=list(source.candidate_shanyraks),
-        sort_order=0,
-    )
-    db.session.add(position)
-    tied = set(tie_to_settle(result) or ())
-    for candidate in paper_candidates(source):
-        if candidate.id in tied:
-            position.candidates.append(_copy_candidate(candidate))
-    db.session.add(Runoff(election_id=runoff.id, source_position_id=source.id))
-    db.session.flush()
-    details: dict[str, Any] = {
-        "source_election_id": election.id,
-        "source_position_id": source.id,
-        "runoff_election_id": runoff.id,
-        "tied": sorted(tied),
-        "method": position.method,
-        "seats": seats,
-    }
+    return runoff
+
+
+def _record_runoff(
+    actor: Actor,
+    election: Election,
+    source: Position,
+    runoff: Election,
+    tied: set[int],
+    seats: int,
+) -> None:
+    """Log the runoff in the first election's history and the runoff's creation in its own."""
     record(
         actor,
         "runoff-created",
         object_type="election",
         object_id=runoff.id,
         election_id=election.id,
-        details=details,
+        details={
+            "source_election_id": election.id,
+            "source_position_id": source.id,
+            "runoff_election_id": runoff.id,
+            "tied": sorted(tied),
+            "method": source.method,
+            "seats": seats,
+        },
     )
     record(
         actor,
@@ -218,22 +234,6 @@ def create_runoff(actor: Actor, position_id: int, title: str, now: datetime) -> 
             "closes_at": runoff.closes_at.isoformat(),
             "runoff_of_position": source.id,
         },
-    )
-    db.session.commit()
-    return runoff
-
-
-def _copy_candidate(candidate: Candidate) -> Candidate:
-    """The same candidate standing again, with their page and photo."""
-    return Candidate(
-        student_id=candidate.student_id,
-        name=candidate.name,
-        manifesto=candidate.manifesto,
-        video_url=candidate.video_url,
-        photo=candidate.photo,
-        photo_type=candidate.photo_type,
-        photo_digest=candidate.photo_digest,
-        status=candidate.status,
     )
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from flask import current_app
@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Select, select
 
 from elections.domain.audit_chain import GENESIS_HASH, AuditEntry, ChainHead, format_time
 from elections.extensions import db
-from elections.models import HEAD_ID, AuditEvent, AuditHead
+from elections.models import HEAD_ID, AuditEvent, AuditHead, Position
 
 PAGE_SIZE = 100
 _STREAM_ROWS = 1000
@@ -88,22 +88,17 @@ def known_actions() -> list[str]:
     )
 
 
+def position_titles(position_ids: Iterable[int]) -> dict[int, str]:
+    """The titles of the positions a verification names, by id."""
+    rows = db.session.execute(
+        select(Position.id, Position.title).where(Position.id.in_(list(position_ids)))
+    )
+    return {row.id: row.title for row in rows}
+
+
 def stored_entry(row: AuditEvent) -> AuditEntry:
     """Rebuild the chain entry a stored row claims to be, for verification."""
-    return AuditEntry(
-        seq=row.seq,
-        occurred_at=row.occurred_at,
-        actor=row.actor,
-        actor_role=row.actor_role,
-        action=row.action,
-        object_type=row.object_type,
-        object_id=row.object_id,
-        election_id=row.election_id,
-        details=row.details,
-        client_addr=row.client_addr,
-        prev_hash=row.prev_hash,
-        hash=row.hash,
-    )
+    return AuditEntry(**{f.name: getattr(row, f.name) for f in fields(AuditEntry)})
 
 
 def audit_entries(*conditions: ColumnElement[bool]) -> Iterator[AuditEntry]:

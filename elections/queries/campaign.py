@@ -2,7 +2,8 @@
 
 Registered candidates' pages are for the students who may vote for them (the
 position's voter rule, on today's roll) and for staff; a nominee always sees their
-own. Endorsements are never shown here except a student's own.
+own. Endorsements are not read here: ``queries.endorsements`` keeps them to the committee
+and to the student who gave them.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from elections.models import (
     STANDING,
     Candidate,
     Election,
-    Endorsement,
     Observer,
     Position,
     User,
@@ -125,6 +125,35 @@ def endorsable(position: Position, student: User) -> bool:
     return position.endorsements_required > 0 and may_vote_for(position, student)
 
 
+def endorsable_nominations(
+    election: Election, student: User
+) -> list[tuple[Position, list[Candidate]]]:
+    """Each position whose nominees the student may endorse, with its pending nominations.
+
+    A student's own nomination is left out: nobody endorses themselves.
+    """
+    return [
+        (p, [c for c in p.candidates if c.status == "nominated" and c.student_id != student.id])
+        for p in election.positions
+        if endorsable(p, student)
+    ]
+
+
+def standable_positions(election: Election, student: User) -> list[Position]:
+    """The positions the student may stand for and has not yet been nominated for.
+
+    A withdrawn nomination may be filed again.
+    """
+    taken = {
+        c.candidate.position_id for c in candidacies(student) if c.candidate.status != "withdrawn"
+    }
+    return [
+        p
+        for p in election.positions
+        if p.method != "yesno" and may_stand(p, student) and p.id not in taken
+    ]
+
+
 def _nominating(student: User) -> list[NominationWindow]:
     """Elections taking nominations where the student may stand or endorse."""
     windows = []
@@ -182,6 +211,12 @@ def candidacies(student: User) -> list[Candidacy]:
     return listed
 
 
+def own_candidacy(student: User, candidate_id: int) -> Candidacy:
+    """One of the student's own nominations, with what they may still do."""
+    (listed,) = [c for c in candidacies(student) if c.candidate.id == candidate_id]
+    return listed
+
+
 def _observing(user: User) -> list[Observed]:
     """Elections the account observes, with the pages open to an observer in each phase."""
     listed = []
@@ -217,16 +252,4 @@ def overview(student: User, now: datetime) -> Overview:
         candidacies=candidacies(student),
         observing=_observing(student),
         appeals=_appeals(student, now),
-    )
-
-
-def endorsed_ids(student: User, election_id: int) -> set[int]:
-    """The nominations of an election the student endorses."""
-    return set(
-        db.session.scalars(
-            select(Endorsement.candidate_id)
-            .join(Candidate, Candidate.id == Endorsement.candidate_id)
-            .join(Position, Position.id == Candidate.position_id)
-            .where(Endorsement.student_id == student.id, Position.election_id == election_id)
-        )
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from elections.domain.eligibility import StudentFacts, is_eligible
+from elections.domain.eligibility import Rule, StudentFacts, is_eligible
 from elections.domain.roles import Role
 from elections.models import Position, User
 
@@ -14,23 +14,22 @@ def facts_of(student: User) -> StudentFacts | None:
     return StudentFacts(student.grade, student.class_name, student.shanyrak)
 
 
-def may_stand(position: Position, student: User) -> bool:
-    """Whether the position's candidate rule admits this active student."""
+def admits(rule: Rule, student: User) -> bool:
+    """Whether the rule admits the account as an active student, by today's roll."""
     facts = facts_of(student)
     return (
         student.role == Role.student
         and student.active
         and facts is not None
-        and is_eligible(position.candidate_rule, facts)
+        and is_eligible(rule, facts)
     )
+
+
+def may_stand(position: Position, student: User) -> bool:
+    """Whether the position's candidate rule admits this active student."""
+    return admits(position.candidate_rule, student)
 
 
 def may_vote_for(position: Position, student: User) -> bool:
     """Whether the position's voter rule admits this active student (today's roll)."""
-    facts = facts_of(student)
-    return (
-        student.role == Role.student
-        and student.active
-        and facts is not None
-        and is_eligible(position.voter_rule, facts)
-    )
+    return admits(position.voter_rule, student)

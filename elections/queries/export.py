@@ -34,13 +34,12 @@ from elections.models import (
     Ballot,
     BallotSeal,
     Election,
-    Lot,
     Participation,
     Position,
     PublishedResult,
 )
 from elections.queries.audit_log import audit_entries, chain_keyed
-from elections.queries.tally import paper_candidates
+from elections.queries.tally import paper_candidates, recorded_lots
 
 
 class ExportReason(StrEnum):
@@ -98,7 +97,7 @@ def position_record(position: Position, published: bool) -> PositionRecord:
     """Everything verifying one position needs, read from the database."""
     seal = db.session.get(BallotSeal, position.id)
     result = db.session.get(PublishedResult, position.id) if published else None
-    lots = db.session.scalars(select(Lot).where(Lot.position_id == position.id).order_by(Lot.id))
+    lots = recorded_lots(position.id)
     return PositionRecord(
         id=position.id,
         title=position.title,

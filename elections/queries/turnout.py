@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask import current_app
 from flask_babel import format_number, format_percent, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -18,6 +19,11 @@ from elections.domain.turnout import Breakdown, Cell, Row, Turnout, summarise
 from elections.extensions import db
 from elections.i18n.language import localized_title
 from elections.models import Election, EligibleVoter, Participation, Position
+
+
+def min_group() -> int:
+    """The smallest group whose turnout is shown on its own; smaller ones are merged."""
+    return int(current_app.config["TURNOUT_MIN_GROUP"])
 
 
 def election_turnout(election: Election, min_group: int) -> Turnout:
@@ -134,3 +140,8 @@ def turnout_tables(election: Election, turnout: Turnout) -> tuple[Line, list[Tab
         _table("class", _("By class"), turnout.by_class, str, n),
         _table("shanyrak", _("By shanyrak"), turnout.by_shanyrak, str, n),
     ]
+
+
+def shown_tables(election: Election) -> tuple[Line, list[Table]]:
+    """Turnout as the pages show it: the election's line, and tables with small groups merged."""
+    return turnout_tables(election, election_turnout(election, min_group()))

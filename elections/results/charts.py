@@ -117,50 +117,65 @@ def bar_chart(
     so small multiples can share one scale. ``ident`` makes the ids of the title and
     description unique on the page.
     """
-    ident = _ident(ident)
     values = [float(bar.value) for bar in bars]
     if marker is not None:
         values.append(float(marker.value))
     full = float(scale) if scale is not None else max(values, default=0.0)
-    width, left = layout.width, layout.label_width
     height = TOP + layout.row_height * max(len(bars), 1) + BOTTOM
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="bar-chart" viewBox="0 0 {width} {height}"'
-        f' width="{width}" height="{height}" role="img"'
-        f' aria-labelledby="{ident}-title {ident}-desc" font-family="{text(FONT)}" font-size="13">',
-        f'<title id="{ident}-title">{text(title)}</title>',
-        f'<desc id="{ident}-desc">{text(desc)}</desc>',
-        f'<line x1="{left}" y1="{TOP - 6}" x2="{left}" y2="{height - BOTTOM}"'
-        f' stroke="{MUTED_INK}" stroke-width="1"/>',
-    ]
-    for row, bar in enumerate(bars):
-        middle = TOP + row * layout.row_height + layout.row_height / 2
-        end = _x(bar.value, full, layout)
-        parts.append(f"<g><title>{text(bar.label)}: {text(bar.figure)}</title>")
-        parts.append(
-            f'<text x="{left - 8}" y="{middle:.1f}" text-anchor="end"'
-            f' dominant-baseline="middle" fill="{INK}">'
-            f"{text(_short(bar.label, layout.label_chars))}</text>"
-        )
-        if end > left:
-            parts.append(
-                f'<rect x="{left}" y="{middle - layout.bar_height / 2:.1f}"'
-                f' width="{end - left:.1f}" height="{layout.bar_height}"'
-                f' fill="{FILLS[bar.tone]}"/>'
-            )
-        weight = ' font-weight="700"' if bar.tone is Tone.winner else ""
-        parts.append(
-            f'<text x="{end + 6:.1f}" y="{middle:.1f}" dominant-baseline="middle"'
-            f' fill="{INK}"{weight}>{text(bar.figure)}</text></g>'
-        )
+    parts = [_frame(_ident(ident), title, desc, height, layout)]
+    parts += [_row(row, bar, full, layout) for row, bar in enumerate(bars)]
     if marker is not None:
-        at = _x(marker.value, full, layout)
-        anchor = "end" if at > width - 40 else "middle"
-        parts.append(
-            f'<line x1="{at:.1f}" y1="{TOP - 6}" x2="{at:.1f}" y2="{height - BOTTOM}"'
-            f' stroke="{INK}" stroke-width="1.5" stroke-dasharray="5 4"/>'
-            f'<text x="{at:.1f}" y="{TOP - 10}" text-anchor="{anchor}" fill="{INK}"'
-            f' font-size="12">{text(marker.label)}</text>'
-        )
+        parts.append(_marker(marker, full, height, layout))
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _frame(ident: str, title: str, desc: str, height: int, layout: Layout) -> str:
+    """The chart's opening: the ``<svg>`` element, its title and description, and the axis."""
+    width, left = layout.width, layout.label_width
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="bar-chart" viewBox="0 0 {width} {height}"'
+        f' width="{width}" height="{height}" role="img"'
+        f' aria-labelledby="{ident}-title {ident}-desc" font-family="{text(FONT)}" font-size="13">'
+        f'<title id="{ident}-title">{text(title)}</title>'
+        f'<desc id="{ident}-desc">{text(desc)}</desc>'
+        f'<line x1="{left}" y1="{TOP - 6}" x2="{left}" y2="{height - BOTTOM}"'
+        f' stroke="{MUTED_INK}" stroke-width="1"/>'
+    )
+
+
+def _row(row: int, bar: Bar, full: float, layout: Layout) -> str:
+    """One bar with its label before it and its figure after it (no rectangle for zero)."""
+    left = layout.label_width
+    middle = TOP + row * layout.row_height + layout.row_height / 2
+    end = _x(bar.value, full, layout)
+    parts = [
+        f"<g><title>{text(bar.label)}: {text(bar.figure)}</title>",
+        f'<text x="{left - 8}" y="{middle:.1f}" text-anchor="end"'
+        f' dominant-baseline="middle" fill="{INK}">'
+        f"{text(_short(bar.label, layout.label_chars))}</text>",
+    ]
+    if end > left:
+        parts.append(
+            f'<rect x="{left}" y="{middle - layout.bar_height / 2:.1f}"'
+            f' width="{end - left:.1f}" height="{layout.bar_height}"'
+            f' fill="{FILLS[bar.tone]}"/>'
+        )
+    weight = ' font-weight="700"' if bar.tone is Tone.winner else ""
+    parts.append(
+        f'<text x="{end + 6:.1f}" y="{middle:.1f}" dominant-baseline="middle"'
+        f' fill="{INK}"{weight}>{text(bar.figure)}</text></g>'
+    )
+    return "".join(parts)
+
+
+def _marker(marker: Marker, full: float, height: int, layout: Layout) -> str:
+    """The dashed line across the bars at the marker's value, with its label above."""
+    at = _x(marker.value, full, layout)
+    anchor = "end" if at > layout.width - 40 else "middle"
+    return (
+        f'<line x1="{at:.1f}" y1="{TOP - 6}" x2="{at:.1f}" y2="{height - BOTTOM}"'
+        f' stroke="{INK}" stroke-width="1.5" stroke-dasharray="5 4"/>'
+        f'<text x="{at:.1f}" y="{TOP - 10}" text-anchor="{anchor}" fill="{INK}"'
+        f' font-size="12">{text(marker.label)}</text>'
+    )

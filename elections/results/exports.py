@@ -3,7 +3,9 @@
 CSV for spreadsheets (every cell neutralised against formulas, see ``csv_safe``) and JSON for
 programs. The ballots are the sealed list exactly as stored (random id, choices as sealed,
 tracking code; sorted by ballot id), read with the audit bundle's own ``ballot_rows``, so
-anyone can recount them with ``domain.counting.count`` and re-check the seal's digest.
+anyone can recount them with ``domain.counting.count`` and re-check the seal's digest. A
+position is described as the bundle's manifest describes it (``layout.position_header``), so
+a download and a bundle cannot disagree about a position's rules, ballot paper or seal.
 """
 
 from __future__ import annotations
@@ -13,19 +15,18 @@ from collections.abc import Iterator
 from fractions import Fraction
 from typing import Any
 
-from flask import current_app
-
+from elections.bundle import layout
 from elections.domain.audit_chain import ChainHead
 from elections.domain.counting import Method
 from elections.domain.lifecycle import Phase
 from elections.domain.turnout import Breakdown, Row
 from elections.extensions import db
 from elections.files.csv_safe import csv_text
-from elections.models import BallotSeal, Election, Position, Runoff
+from elections.models import Election, Position, Runoff
 from elections.queries.audit_log import head_row
-from elections.queries.export import ballot_rows
-from elections.queries.tally import paper_candidates, position_result, recorded_lots, tie_to_settle
-from elections.queries.turnout import election_turnout
+from elections.queries.export import ballot_rows, position_record
+from elections.queries.tally import position_result, tie_to_settle
+from elections.queries.turnout import election_turnout, min_group
 
 FORMAT = "school-elections-results"
 BALLOTS_FORMAT = "school-elections-ballots"
@@ -64,32 +65,11 @@ def election_header(election: Election) -> dict[str, Any]:
     }
 
 
-def position_header(position: Position) -> dict[str, Any]:
-    """A position's rules, ballot paper, lots and seal: what recounting it needs."""
-    seal = db.session.get(BallotSeal, position.id)
-    return {
-        "id": position.id,
-        "title": position.title,
-        "method": position.method,
-        "seats": position.seats,
-        "allow_blank": position.allow_blank,
-        "threshold_percent": position.threshold_percent,
-        "candidates": [{"id": c.id, "name": c.name} for c in paper_candidates(position)],
-        "lots": [
-            {"tied": list(lot.tied), "drawn_order": list(lot.drawn_order), "seed": lot.seed}
-            for lot in recorded_lots(position.id)
-        ],
-        "seal": None
-        if seal is None
-        else {"ballot_count": seal.ballot_count, "digest": seal.digest},
-    }
-
-
 def results_data(election: Election) -> dict[str, Any]:
     """Every position's result as data: the published snapshot, or a count made now."""
     positions = []
     for position in election.positions:
-        entry = position_header(position)
+        entry = layout.position_header(position_record(position, published=False))
         entry["result"] = position_result(position, election)
         positions.append(entry)
     return {
@@ -185,14 +165,13 @@ def _breakdown_data(part: Breakdown) -> dict[str, Any]:
 
 def turnout_data(election: Election) -> dict[str, Any]:
     """Turnout overall, per position and by grade, class and shanyrak (small groups merged)."""
-    min_group = current_app.config["TURNOUT_MIN_GROUP"]
-    turnout = election_turnout(election, min_group)
+    turnout = election_turnout(election, min_group())
     titles = {p.id: p.title for p in election.positions}
     return {
         "format": FORMAT,
         "version": FORMAT_VERSION,
         "election": election_header(election),
-        "min_group": min_group,
+        "min_group": min_group(),
         "overall": _row_data(None, turnout.overall),
         "positions": [
             {"position_id": p.position_id, **_row_data(titles.get(p.position_id), p.row)}
@@ -266,15 +245,13 @@ def ballots_json(position: Position) -> str:
     ``[3,1,2]`` or ``["yes"]``); parse it to count, or hash it to re-check the seal.
     """
     election = position.election
+    record = position_record(position, published=False)
     return _dump(
         {
             "format": BALLOTS_FORMAT,
             "version": FORMAT_VERSION,
             "election": election_header(election),
-            "position": position_header(position),
-            "ballots": [
-                {"id": b.id, "choices": b.choices, "tracking_code": b.tracking_code}
-                for b in ballot_rows(position.id)
-            ],
+            "position": layout.position_header(record),
+            "ballots": [layout.ballot_data(ballot) for ballot in record.ballots],
         }
     )

@@ -8,7 +8,7 @@ reader's language, with the exact value kept in the cell's title.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -195,103 +195,153 @@ def join_names(ids: Sequence[int | str], names: Names) -> str:
     return ", ".join(names.get(int(cid), "?") for cid in ids)
 
 
-def step_sentence(step: Mapping[str, Any], names: Names, result: Mapping[str, Any]) -> str | None:
-    """One step of the trace in words; None for the count steps, which the tables show."""
-    kind = step["kind"]
-    who = join_names(step["candidates"], names)
-    chosen = join_names(step["chosen"], names)
-    value = figure(step["value"])
-    votes = value.shown if value else "0"
-    decision = decision_text(step["decision"])
-    if kind == StepKind.elected and step["bar"] is not None:
-        quota = figure(step["bar"])
+def _shown(value: str | int | Fraction | None, empty: str = "") -> str:
+    """A figure of the trace as the reader's language writes it, or ``empty`` when it has none."""
+    number = figure(value)
+    return number.shown if number else empty
+
+
+def _who(step: Mapping[str, Any], names: Names) -> str:
+    """The candidates a step is about."""
+    return join_names(step["candidates"], names)
+
+
+def _elected(step: Mapping[str, Any], names: Names, result: Mapping[str, Any]) -> str:
+    """A seat won: at the quota, by a yes/no proposal passing, or at the end of the count."""
+    votes = _shown(step["value"], "0")
+    if step["bar"] is not None:
         return _(
             "%(name)s reaches the quota of %(quota)s with %(votes)s votes and is elected.",
-            name=who,
-            quota=quota.shown if quota else "",
+            name=_who(step, names),
+            quota=_shown(step["bar"]),
             votes=votes,
         )
-    if kind == StepKind.elected and result["method"] == Method.yesno:
+    if result["method"] == Method.yesno:
         return _("The proposal passes with %(votes)s yes votes.", votes=votes)
-    if kind == StepKind.elected:
-        return _("%(name)s is elected with %(votes)s votes.", name=who, votes=votes)
-    if kind == StepKind.majority:
-        total = figure(step["total"])
-        return _(
-            "%(name)s has %(votes)s of the %(total)s continuing votes, more than half, "
-            "and is elected.",
-            name=who,
-            votes=votes,
-            total=total.shown if total else "0",
-        )
-    if kind == StepKind.elected_remaining:
-        return _("%(name)s is elected: no more candidates remain than seats to fill.", name=who)
-    if kind == StepKind.transfer:
-        weight = figure(step["weight"])
-        return _(
-            "The surplus of %(name)s (%(votes)s votes) is transferred: each of their ballots "
-            "passes to its next preference at %(weight)s of its value.",
-            name=who,
-            votes=votes,
-            weight=weight.shown if weight else "",
-        )
-    if kind == StepKind.eliminated:
-        return ngettext(
-            "%(names)s is eliminated with %(votes)s votes; the ballots pass to their next "
-            "preference.",
-            "%(names)s are eliminated with %(votes)s votes each; the ballots pass to their "
-            "next preference.",
-            len(step["candidates"]),
-            names=who,
-            votes=votes,
-        )
-    if kind == StepKind.threshold:
-        share = exact(step["value"])
-        bar = exact(step["bar"]) or Fraction(0)
-        if share is None:
-            return _("No yes or no votes were cast, so the proposal does not pass.")
-        total = figure(step["total"])
-        places = places_apart(share, bar)
-        return _(
-            "Yes is %(share)s of the %(total)s yes and no votes; the proposal needs more "
-            "than %(threshold)s.",
-            share=percent(share, 1, places),
-            total=total.shown if total else "0",
-            threshold=percent(bar, 1, places),
-        )
-    if kind == StepKind.tie_backwards:
-        return _(
-            "%(names)s are tied %(decision)s; the counts of round %(round)s tell them "
-            "apart and single out %(chosen)s.",
-            names=who,
-            decision=decision,
-            round=step["earlier_round"],
-            chosen=chosen,
-        )
-    if kind == StepKind.tie_lot:
-        return _(
-            "%(names)s are tied %(decision)s; the lot drawn (order: %(order)s) picks %(chosen)s.",
-            names=who,
-            decision=decision,
-            order=join_names(step["order"], names),
-            chosen=chosen,
-        )
-    if kind == StepKind.tie_immaterial:
-        return _(
-            "%(names)s are tied %(decision)s, but however the tie is settled the same "
-            "candidates are elected, so no lot is needed (%(chosen)s taken first).",
-            names=who,
-            decision=decision,
-            chosen=chosen,
-        )
-    if kind == StepKind.lot_required:
-        return _(
-            "%(names)s are tied %(decision)s and nothing in the count tells them apart: "
-            "the count stops until a lot is drawn.",
-            names=who,
-            decision=decision,
-        )
-    return None
+    return _("%(name)s is elected with %(votes)s votes.", name=_who(step, names), votes=votes)
+
+
+def _majority(step: Mapping[str, Any], names: Names, result: Mapping[str, Any]) -> str:
+    """A seat won by more than half of the continuing votes."""
+    return _(
+        "%(name)s has %(votes)s of the %(total)s continuing votes, more than half, and is elected.",
+        name=_who(step, names),
+        votes=_shown(step["value"], "0"),
+        total=_shown(step["total"], "0"),
+    )
+
+
+def _elected_remaining(step: Mapping[str, Any], names: Names, result: Mapping[str, Any]) -> str:
+    """Seats filled because no more candidates remain than seats."""
+    return _(
+        "%(name)s is elected: no more candidates remain than seats to fill.",
+        name=_who(step, names),
+    )
+
+
+def _transfer(step: Mapping[str, Any], names: Names, result: Mapping[str, Any]) -> str:
+    """A surplus passed on at a fraction of each ballot's value."""
+    return _(
+        "The surplus of %(name)s (%(votes)s votes) is transferred: each of their ballots "
+        "passes to its next preference at %(weight)s of its value.",
+        name=_who(step, names),
+        votes=_shown(step["value"], "0"),
+        weight=_shown(step["weight"]),
+    )
+
+
+def _eliminated(step: Mapping[str, Any], names: Names, result: Mapping[str, Any]) -> str:
+    """The lowest candidates out, their ballots passed on."""
+    return ngettext(
+        "%(names)s is eliminated with %(votes)s votes; the ballots pass to their next preference.",
+        "%(names)s are eliminated with %(votes)s votes each; the ballots pass to their "
+        "next preference.",
+        len(step["candidates"]),
+        names=_who(step, names),
+        votes=_shown(step["value"], "0"),
+    )
+
+
+def _threshold(step: Mapping[str, Any], names: Names, result: Mapping[str, Any]) -> str:
+    """A yes/no proposal's share of yes against its threshold."""
+    share = exact(step["value"])
+    if share is None:
+        return _("No yes or no votes were cast, so the proposal does not pass.")
+    bar = exact(step["bar"]) or Fraction(0)
+    places = places_apart(share, bar)
+    return _(
+        "Yes is %(share)s of the %(total)s yes and no votes; the proposal needs more "
+        "than %(threshold)s.",
+        share=percent(share, 1, places),
+        total=_shown(step["total"], "0"),
+        threshold=percent(bar, 1, places),
+    )
+
+
+def _tie_backwards(step: Mapping[str, Any], names: Names, result: Mapping[str, Any]) -> str:
+    """A tie settled by the counts of an earlier round."""
+    return _(
+        "%(names)s are tied %(decision)s; the counts of round %(round)s tell them "
+        "apart and single out %(chosen)s.",
+        names=_who(step, names),
+        decision=decision_text(step["decision"]),
+        round=step["earlier_round"],
+        chosen=join_names(step["chosen"], names),
+    )
+
+
+def _tie_lot(step: Mapping[str, Any], names: Names, result: Mapping[str, Any]) -> str:
+    """A tie settled by the lot recorded for it."""
+    return _(
+        "%(names)s are tied %(decision)s; the lot drawn (order: %(order)s) picks %(chosen)s.",
+        names=_who(step, names),
+        decision=decision_text(step["decision"]),
+        order=join_names(step["order"], names),
+        chosen=join_names(step["chosen"], names),
+    )
+
+
+def _tie_immaterial(step: Mapping[str, Any], names: Names, result: Mapping[str, Any]) -> str:
+    """A tie whose settling changes nobody's seat."""
+    return _(
+        "%(names)s are tied %(decision)s, but however the tie is settled the same "
+        "candidates are elected, so no lot is needed (%(chosen)s taken first).",
+        names=_who(step, names),
+        decision=decision_text(step["decision"]),
+        chosen=join_names(step["chosen"], names),
+    )
+
+
+def _lot_required(step: Mapping[str, Any], names: Names, result: Mapping[str, Any]) -> str:
+    """A tie nothing in the count settles: the count waits for a lot."""
+    return _(
+        "%(names)s are tied %(decision)s and nothing in the count tells them apart: "
+        "the count stops until a lot is drawn.",
+        names=_who(step, names),
+        decision=decision_text(step["decision"]),
+    )
+
+
+Sentence = Callable[[Mapping[str, Any], Names, Mapping[str, Any]], str]
+SENTENCES: dict[str, Sentence] = {
+    StepKind.elected: _elected,
+    StepKind.majority: _majority,
+    StepKind.elected_remaining: _elected_remaining,
+    StepKind.transfer: _transfer,
+    StepKind.eliminated: _eliminated,
+    StepKind.threshold: _threshold,
+    StepKind.tie_backwards: _tie_backwards,
+    StepKind.tie_lot: _tie_lot,
+    StepKind.tie_immaterial: _tie_immaterial,
+    StepKind.lot_required: _lot_required,
+}
+"""How each kind of step is told; the count steps are not, as the tables show them."""
+
+
+def step_sentence(step: Mapping[str, Any], names: Names, result: Mapping[str, Any]) -> str | None:
+    """One step of the trace in words; None for the count steps, which the tables show."""
+    sentence = SENTENCES.get(step["kind"])
+    return None if sentence is None else sentence(step, names, result)
 
 
 def _short_action(step: Mapping[str, Any], names: Names) -> str | None:
@@ -387,6 +437,24 @@ def _tone(elected: bool) -> Tone:
     return Tone.winner if elected else Tone.normal
 
 
+Fates = tuple[dict[int, int], dict[int, int]]
+"""The round each candidate was elected in, and the round each went out in."""
+
+
+def _fates(trace: Sequence[Mapping[str, Any]]) -> Fates:
+    """When each candidate was elected or eliminated, by the trace's rounds."""
+    elected_in: dict[int, int] = {}
+    out_in: dict[int, int] = {}
+    for step in trace:
+        if step["kind"] in (StepKind.elected, StepKind.majority, StepKind.elected_remaining):
+            for cid in step["candidates"]:
+                elected_in.setdefault(cid, step["round"])
+        if step["kind"] == StepKind.eliminated:
+            for cid in step["candidates"]:
+                out_in.setdefault(cid, step["round"])
+    return elected_in, out_in
+
+
 def _rounds(position: Position, result: Mapping[str, Any], names: Names) -> Rounds | None:
     """The ranked count's rounds as a table and small multiples; None for other methods."""
     if result["method"] != Method.ranked:
@@ -398,42 +466,36 @@ def _rounds(position: Position, result: Mapping[str, Any], names: Names) -> Roun
     for step in trace:
         if step["kind"] != StepKind.count and step["round"] in happened:
             happened[step["round"]].append(step)
-    elected_in: dict[int, int] = {}
-    out_in: dict[int, int] = {}
-    for step in trace:
-        if step["kind"] in (StepKind.elected, StepKind.majority, StepKind.elected_remaining):
-            for cid in step["candidates"]:
-                elected_in.setdefault(cid, step["round"])
-        if step["kind"] == StepKind.eliminated:
-            for cid in step["candidates"]:
-                out_in.setdefault(cid, step["round"])
+    fates = _fates(trace)
     first = result["first_counts"]
     paper = sorted(result["candidates"], key=lambda cid: -first.get(str(cid), 0))
-    rows = []
-    for cid in paper:
-        cells = []
-        for number in numbers:
-            tally = counts[number]["tallies"].get(str(cid))
-            state = ""
-            if elected_in.get(cid) == number:
-                state = "elected"
-            elif out_in.get(cid) == number:
-                state = "eliminated"
-            cells.append(Cell(figure(tally), state))
-        rows.append(RoundRow(names.get(cid, "?"), tuple(cells), cid in elected_in))
     actions = tuple(
         tuple(a for a in (_short_action(s, names) for s in happened[n]) if a) for n in numbers
     )
-    exhausted = tuple(figure(counts[n]["exhausted"]) for n in numbers)
-    quota = exact(result["quota"])
     return Rounds(
         numbers=numbers,
-        rows=tuple(rows),
-        exhausted=exhausted,
+        rows=tuple(_round_row(cid, names, counts, fates) for cid in paper),
+        exhausted=tuple(figure(counts[n]["exhausted"]) for n in numbers),
         actions=actions,
-        quota=figure(quota),
-        charts=_round_charts(position, result, names, paper, counts, elected_in, out_in),
+        quota=figure(exact(result["quota"])),
+        charts=_round_charts(position, result, names, paper, counts, fates),
     )
+
+
+def _round_row(
+    cid: int, names: Names, counts: Mapping[int, Mapping[str, Any]], fates: Fates
+) -> RoundRow:
+    """A candidate's votes in each round, marked where they were elected or went out."""
+    elected_in, out_in = fates
+    cells = []
+    for number in sorted(counts):
+        state = ""
+        if elected_in.get(cid) == number:
+            state = "elected"
+        elif out_in.get(cid) == number:
+            state = "eliminated"
+        cells.append(Cell(figure(counts[number]["tallies"].get(str(cid))), state))
+    return RoundRow(names.get(cid, "?"), tuple(cells), cid in elected_in)
 
 
 def _round_charts(
@@ -442,8 +504,7 @@ def _round_charts(
     names: Names,
     paper: Sequence[int],
     counts: Mapping[int, Mapping[str, Any]],
-    elected_in: Mapping[int, int],
-    out_in: Mapping[int, int],
+    fates: Fates,
 ) -> tuple[Markup, ...]:
     """One small chart per round on one shared scale, so the rounds compare at a glance."""
     quota = exact(result["quota"])
@@ -454,19 +515,7 @@ def _round_charts(
     charts = []
     for number, step in sorted(counts.items()):
         tallies = step["tallies"]
-        bars = []
-        for cid in paper:
-            value = exact(tallies.get(str(cid)))
-            shown = figure(value)
-            if elected_in.get(cid, number + 1) <= number:
-                tone = Tone.winner
-            elif out_in.get(cid) == number:
-                tone = Tone.out
-            elif value is None:
-                tone = Tone.muted
-            else:
-                tone = Tone.normal
-            bars.append(Bar(names.get(cid, "?"), value or 0, shown.shown if shown else "—", tone))
+        bars = [_round_bar(cid, names, number, tallies.get(str(cid)), fates) for cid in paper]
         if quota is not None:
             marker = Marker(quota, _("quota"))
         else:
@@ -485,6 +534,22 @@ def _round_charts(
         )
         charts.append(Markup(chart))  # noqa: S704 - charts.bar_chart escapes every text
     return tuple(charts)
+
+
+def _round_bar(cid: int, names: Names, number: int, tally: str | None, fates: Fates) -> Bar:
+    """A candidate's bar in one round: a winner's from their round on, out in their round."""
+    elected_in, out_in = fates
+    value = exact(tally)
+    shown = figure(value)
+    if elected_in.get(cid, number + 1) <= number:
+        tone = Tone.winner
+    elif out_in.get(cid) == number:
+        tone = Tone.out
+    elif value is None:
+        tone = Tone.muted
+    else:
+        tone = Tone.normal
+    return Bar(names.get(cid, "?"), value or 0, shown.shown if shown else "—", tone)
 
 
 def _outcome(result: Mapping[str, Any], names: Names) -> str:
@@ -525,6 +590,25 @@ def tie_decision(result: Mapping[str, Any]) -> str:
     return ""
 
 
+def _nothing_counted(
+    position: Position,
+    stored: bool,
+    lots: tuple[LotLine, ...],
+    seal: BallotSeal | None,
+    runoff: Runoff | None,
+) -> PositionView:
+    """A position with no count to show, and why: nobody stood, or nothing was stored."""
+    zero = whole(0)
+    if stored:
+        why = _("Nothing to count: nobody stood for this position.")
+    else:
+        why = _("No result was stored for this position when the results were published.")
+    return PositionView(
+        position, method_label(position), "nothing", zero, zero, zero, (), (), (), "",
+        why, (), None, None, lots, seal, None, runoff,
+    )  # fmt: skip
+
+
 def position_view(
     position: Position,
     result: Mapping[str, Any] | None,
@@ -543,15 +627,7 @@ def position_view(
     """
     lines = lot_lines(lots, names)
     if result is None:
-        zero = whole(0)
-        if stored:
-            why = _("Nothing to count: nobody stood for this position.")
-        else:
-            why = _("No result was stored for this position when the results were published.")
-        return PositionView(
-            position, method_label(position), "nothing", zero, zero, zero, (), (), (), "",
-            why, (), None, None, lines, seal, None, runoff,
-        )  # fmt: skip
+        return _nothing_counted(position, stored, lines, seal, runoff)
     rows = _plain_rows(result, names)
     tied = tuple((cid, names.get(cid, "?")) for cid in tie_to_settle(result) or ())
     steps = tuple(s for s in (step_sentence(x, names, result) for x in result["trace"]) if s)

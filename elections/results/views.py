@@ -19,7 +19,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -46,10 +45,10 @@ from elections.queries.tally import (
     recorded_lots,
     runoff_seats,
 )
-from elections.queries.turnout import Line, Table, election_turnout, turnout_tables
+from elections.queries.turnout import Line, Table, min_group, shown_tables
 from elections.results import exports
 from elections.results.charts import Bar, Tone, bar_chart
-from elections.results.forms import ActionForm, ExportForm, room_lot_form
+from elections.results.forms import ActionForm, ExportForm, RoomLotForm, room_lot_form
 from elections.results.presenting import PositionView, position_view
 from elections.web.access import current_actor, public, roles_required, viewing_role
 
@@ -139,8 +138,7 @@ class TurnoutSection:
 
 def turnout_section(election: Election) -> TurnoutSection:
     """Turnout as the committee's dashboard computes it, small groups withheld the same way."""
-    min_group = current_app.config["TURNOUT_MIN_GROUP"]
-    overall, tables = turnout_tables(election, election_turnout(election, min_group))
+    overall, tables = shown_tables(election)
     charts = {}
     for table in tables:
         bars = [
@@ -161,7 +159,7 @@ def turnout_section(election: Election) -> TurnoutSection:
             scale=1000,
         )
         charts[table.key] = Markup(svg)  # noqa: S704 - charts.bar_chart escapes every text
-    return TurnoutSection(overall, tables, charts, min_group)
+    return TurnoutSection(overall, tables, charts, min_group())
 
 
 def page_context(election: Election) -> dict[str, object]:
@@ -207,15 +205,20 @@ def position(election_id: int, position_id: int) -> str:
     shown = visible_election(election_id)
     view = build_position(shown, election_position(shown, position_id))
     lot_form = room_lot_form(view.tied) if view.tied and may_settle_ties(shown) else None
+    return _position_page(shown, view, lot_form)
+
+
+def _position_page(election: Election, view: PositionView, lot_form: RoomLotForm | None) -> str:
+    """One position's page, with the form for a lot drawn in the room when one is wanted."""
     return render_template(
         "results/position.html",
-        election=shown,
-        published=shown.current_phase == Phase.published,
+        election=election,
+        published=election.current_phase == Phase.published,
         view=view,
         lot_form=lot_form,
         action_form=ActionForm(),
         export_form=ExportForm(),
-        may_settle=may_settle_ties(shown),
+        may_settle=may_settle_ties(election),
     )
 
 
@@ -236,16 +239,7 @@ def record_lot(election_id: int, position_id: int) -> BaseResponse | tuple[str, 
         return redirect(back)
     form = room_lot_form(view.tied)
     if not form.validate():
-        return render_template(
-            "results/position.html",
-            election=shown,
-            published=False,
-            view=view,
-            lot_form=form,
-            action_form=ActionForm(),
-            export_form=ExportForm(),
-            may_settle=may_settle_ties(shown),
-        ), 400
+        return _position_page(shown, view, form), 400
     ops.record_room_lot(current_actor(), position_id, form.order())
     flash(_("The lot is recorded, and the count now uses it."), "success")
     return redirect(back)
@@ -293,28 +287,33 @@ def export(election_id: int) -> Response:
     form = ExportForm()
     if not form.validate():
         abort(400)
-    kind, fmt = form.kind.data, form.format.data
-    position_id = None
-    if kind == "ballots":
-        if not may_read_ballots():
-            abort(403)
-        require_exportable(shown)
-        chosen = election_position(shown, form.position.data)
-        position_id = chosen.id
-        content = exports.ballots_csv(chosen) if fmt == "csv" else exports.ballots_json(chosen)
-        name = f"election-{shown.id}-position-{chosen.id}-ballots.{fmt}"
-    elif kind == "turnout":
-        content = exports.turnout_csv(shown) if fmt == "csv" else exports.turnout_json(shown)
-        name = f"election-{shown.id}-turnout.{fmt}"
-    else:
-        content = exports.results_csv(shown) if fmt == "csv" else exports.results_json(shown)
-        name = f"election-{shown.id}-results.{fmt}"
-    ops.record_export(current_actor(), shown, kind, fmt, position_id)
+    content, name, position_id = _download(shown, form)
+    ops.record_export(current_actor(), shown, form.kind.data, form.format.data, position_id)
     return Response(
         content,
-        mimetype=MIMETYPES[fmt],
+        mimetype=MIMETYPES[form.format.data],
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+ELECTION_FILES = {
+    "results": {"csv": exports.results_csv, "json": exports.results_json},
+    "turnout": {"csv": exports.turnout_csv, "json": exports.turnout_json},
+}
+BALLOT_FILES = {"csv": exports.ballots_csv, "json": exports.ballots_json}
+
+
+def _download(election: Election, form: ExportForm) -> tuple[str, str, int | None]:
+    """The file the form asks for, its name, and its position when it holds ballots."""
+    kind, fmt = form.kind.data, form.format.data
+    if kind != "ballots":
+        return ELECTION_FILES[kind][fmt](election), f"election-{election.id}-{kind}.{fmt}", None
+    if not may_read_ballots():
+        abort(403)
+    require_exportable(election)
+    chosen = election_position(election, form.position.data)
+    name = f"election-{election.id}-position-{chosen.id}-ballots.{fmt}"
+    return BALLOT_FILES[fmt](chosen), name, chosen.id
 
 
 @bp.post("/<int:election_id>/protocol")

@@ -21,7 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from elections.domain.ballot import Choices, PositionRules
 from elections.domain.collation import alphabetical_key, initials
-from elections.domain.eligibility import StudentFacts, is_eligible
+from elections.domain.eligibility import is_eligible
 from elections.domain.errors import (
     BallotInvalid,
     DomainError,
@@ -43,6 +43,7 @@ from elections.operations.voting import (
     positions_voted,
     refuse_unless_voting,
 )
+from elections.queries.eligibility import facts_of
 from elections.vote.ballot_form import (
     POSITION_FIELD,
     FormValues,
@@ -342,9 +343,9 @@ def open_elections(student: User, now: datetime) -> list[OpenElection]:
 
 def coming_elections(student: User) -> list[tuple[Election, str]]:
     """Announced elections not yet open where the student's class would have a ballot."""
-    if student.grade is None or student.class_name is None or student.shanyrak is None:
+    facts = facts_of(student)
+    if facts is None:
         return []
-    facts = StudentFacts(student.grade, student.class_name, student.shanyrak)
     elections = db.session.scalars(
         select(Election).where(Election.phase.in_(ANNOUNCED)).order_by(Election.opens_at)
     )

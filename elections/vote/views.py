@@ -10,7 +10,8 @@ server.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -31,15 +32,17 @@ from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
-from elections.domain.ballot import PositionRules
-from elections.domain.errors import DomainError
+from elections.domain.ballot import Choices, PositionRules
+from elections.domain.errors import BallotInvalid, DomainError
 from elections.domain.roles import Role
 from elections.errors import error_page
 from elections.i18n.refusals import explain
 from elections.models import User, utcnow
 from elections.operations import accounts
 from elections.operations.voting import (
+    Booth,
     PollReason,
+    SheetPosition,
     VoteReason,
     cast_in_booth,
     enter_booth,
@@ -98,6 +101,16 @@ def _answers(positions: Iterable[PositionRules], form: FormValues) -> dict[int, 
     return {p.id: read_answer(form, p.id, p.method) for p in positions}
 
 
+Checked = tuple[dict[int, RawAnswer], dict[int, Choices], dict[int, BallotInvalid]]
+
+
+def _checked(positions: Sequence[PositionRules], form: FormValues) -> Checked:
+    """The submitted answers, the valid choices among them, and what is wrong with the rest."""
+    answers = _answers(positions, form)
+    choices, problems = validate_ballot(positions, answers)
+    return answers, choices, problems
+
+
 def _ballot_page(ballot: StudentBallot, entries: list[BallotEntry], status: int = 200) -> Any:
     """Render the ballot, with any kept answers and problems already in the entries."""
     page = render_template(
@@ -108,6 +121,19 @@ def _ballot_page(ballot: StudentBallot, entries: list[BallotEntry], status: int 
         problems=[e for e in entries if e.problem],
     )
     return page, status
+
+
+def _review_page(
+    ballot: StudentBallot, entries: list[BallotEntry], choices: Mapping[int, Choices]
+) -> str:
+    """Show exactly what will be cast, carrying the valid choices on to the cast."""
+    return render_template(
+        "vote/review.html",
+        election=ballot.election,
+        election_title=localized(ballot.election.title, ballot.election.titles),
+        lines=[review_line(e, choices[e.position.id]) for e in entries],
+        fields=carried_fields(entries, choices),
+    )
 
 
 @bp.get("/")
@@ -127,20 +153,16 @@ def home() -> str:
 @roles_required(Role.student)
 def ballot(election_id: int) -> Any:
     """The ballot: every position the student has yet to vote in (POST: back from review)."""
+    back = request.method == "POST"
     try:
         standing = load_student_ballot(election_id, _student(), utcnow())
-        if request.method == "POST":
-            positions = submitted_on_page(standing, request.form)
-        else:
-            positions = standing.remaining
+        positions = submitted_on_page(standing, request.form) if back else standing.remaining
     except DomainError as error:
         return _refusal(error, election_id)
     if not positions:
         flash(_("You have already voted in every position of this election."), "info")
         return redirect(url_for("vote.home"))
-    kept = {}
-    if request.method == "POST":
-        kept = _answers(map(position_rules, positions), request.form)
+    kept = _answers(map(position_rules, positions), request.form) if back else {}
     return _ballot_page(standing, ballot_entries(positions, kept))
 
 
@@ -153,56 +175,69 @@ def review(election_id: int) -> Any:
         positions = submitted_on_page(standing, request.form)
     except DomainError as error:
         return _refusal(error, election_id)
-    rules = [position_rules(p) for p in positions]
-    answers = _answers(rules, request.form)
-    choices, problems = validate_ballot(rules, answers)
+    answers, choices, problems = _checked([position_rules(p) for p in positions], request.form)
     entries = ballot_entries(positions, answers, problems)
     if problems:
         return _ballot_page(standing, entries, 400)
-    return render_template(
-        "vote/review.html",
-        election=standing.election,
-        election_title=localized(standing.election.title, standing.election.titles),
-        lines=[review_line(e, choices[e.position.id]) for e in entries],
-        fields=carried_fields(entries, choices),
-    )
+    return _review_page(standing, entries, choices)
 
 
 @bp.post("/<int:election_id>/cast")
 @roles_required(Role.student)
 def cast(election_id: int) -> Any:
-    """Validate every position again and cast them all at once; refusals are logged, not kept.
-
-    The hot path of election day: it reads the ballot from the locked booth (one
-    statement, plus this process's copy of the open ballot), not from the page's models.
-    """
-    now = utcnow()
-    student = _student()
+    """Validate every position again and cast them all at once; refusals are logged, not kept."""
+    now, student = utcnow(), _student()
     try:
+        # Election day's hot path: the ballot comes from the locked booth (one statement, and
+        # this process's copy of the open ballot), not from the page's models.
         booth = enter_booth(election_id, student.id, now)
         positions = submitted_positions(request.form, booth.positions, booth.eligible)
-        rules = [p.rules for p in positions]
-        answers = _answers(rules, request.form)
-        choices, problems = validate_ballot(rules, answers)
+        answers, choices, problems = _checked([p.rules for p in positions], request.form)
         if problems:
-            # Shown as the ballot page shows them, which refuses first if the student has
-            # voted in one of these positions already: that is the reason then.
-            standing = load_student_ballot(election_id, student, now)
-            entries = ballot_entries(submitted_on_page(standing, request.form), answers, problems)
-            reasons = sorted({str(p.reason) for p in problems.values()})
-            record_rejected_vote(current_actor(), election_id, ",".join(reasons))
-            return _ballot_page(standing, entries, 400)
-        # Worded before the commit, which expires the student's row the language comes from.
-        titles = {p.id: localized(p.title, p.titles) for p in positions}
-        election_title = localized(booth.title, booth.titles)
-        receipts = cast_in_booth(current_actor(), student.id, booth, choices)
+            return _refused_ballot(election_id, student, now, answers, problems)
+        shown = _cast(student, booth, positions, choices)
     except DomainError as error:
         record_rejected_vote(current_actor(), election_id, str(error.reason))
         return _refusal(error, election_id)
-    shown = {
-        "election": election_title,
-        "codes": [[titles[r.position_id], r.tracking_code] for r in receipts],
-    }
+    return _hand_over(shown)
+
+
+def _refused_ballot(
+    election_id: int,
+    student: User,
+    now: datetime,
+    answers: Mapping[int, RawAnswer],
+    problems: Mapping[int, BallotInvalid],
+) -> Any:
+    """The ballot again with what needs fixing; the refusal is logged by its reasons only.
+
+    Shown as the ballot page shows them, which refuses first if the student has voted in
+    one of these positions already: that is the reason then.
+    """
+    standing = load_student_ballot(election_id, student, now)
+    entries = ballot_entries(submitted_on_page(standing, request.form), answers, problems)
+    reasons = sorted({str(p.reason) for p in problems.values()})
+    record_rejected_vote(current_actor(), election_id, ",".join(reasons))
+    return _ballot_page(standing, entries, 400)
+
+
+def _cast(
+    student: User, booth: Booth, positions: Sequence[SheetPosition], choices: Mapping[int, Choices]
+) -> dict[str, Any]:
+    """Cast the ballots, and the receipt to show: the election, and each position's code.
+
+    The titles are worded before the commit, which expires the student's row the
+    language comes from.
+    """
+    titles = {p.id: localized(p.title, p.titles) for p in positions}
+    election_title = localized(booth.title, booth.titles)
+    receipts = cast_in_booth(current_actor(), student.id, booth, choices)
+    codes = [[titles[r.position_id], r.tracking_code] for r in receipts]
+    return {"election": election_title, "codes": codes}
+
+
+def _hand_over(shown: dict[str, Any]) -> Response:
+    """Show the receipt: on a kiosk at once, elsewhere on its own page after a redirect."""
     if current_app.config["KIOSK_MODE"]:
         return _kiosk_receipt(shown)
     session[RECEIPT_KEY] = shown

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import current_app
 from werkzeug.datastructures import FileStorage
+from wtforms import Field
 
-from elections.files.photos import Photo, clean_photo
+from elections.files.photos import Photo, PhotoRefused, clean_photo
+from elections.i18n.refusals import explain
 
 
 def uploaded_photo(field: object) -> Photo | None:
@@ -22,3 +24,15 @@ def uploaded_photo(field: object) -> Photo | None:
         max_bytes=limit,
         max_pixels=current_app.config["PHOTO_MAX_PIXELS"],
     )
+
+
+def form_photo(field: Field) -> tuple[Photo | None, bool]:
+    """The field's cleaned photo (None when no file was chosen), and whether the file was usable.
+
+    An unusable file is refused under the field, so the form shows again with all else kept.
+    """
+    try:
+        return uploaded_photo(field), True
+    except PhotoRefused as refusal:
+        field.errors = [explain(refusal)]
+        return None, False

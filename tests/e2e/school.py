@@ -26,6 +26,7 @@ from elections.operations import elections as ops
 from elections.operations.audit_log import Actor
 from elections.operations.candidates import add_candidate
 from elections.operations.lifecycle import close_election, open_election, publish_election
+from elections.operations.positions import PositionSpec, create_position
 from elections.operations.roll import import_roll
 from elections.operations.voting import cast_ballots
 
@@ -164,7 +165,7 @@ def seed_polling_station(database_url: str, audit_key: str) -> PollingStation:
         }
         now = datetime.now(UTC)
 
-        def election(title: str, *positions: ops.PositionSpec) -> tuple[int, list[int]]:
+        def election(title: str, *positions: PositionSpec) -> tuple[int, list[int]]:
             details = ops.ElectionDetails(
                 title=title,
                 description="",
@@ -172,7 +173,7 @@ def seed_polling_station(database_url: str, audit_key: str) -> PollingStation:
                 closes_at=now + timedelta(days=1),
             )
             election_id = ops.create_election(actor, details).id
-            return election_id, [ops.create_position(actor, election_id, p).id for p in positions]
+            return election_id, [create_position(actor, election_id, p).id for p in positions]
 
         def stand(position_id: int, numbers: tuple[str, ...], photos: bool = False) -> list[int]:
             return [
@@ -192,7 +193,7 @@ def seed_polling_station(database_url: str, audit_key: str) -> PollingStation:
                 for index, number in enumerate(numbers)
             ]
 
-        past, (president,) = election(PUBLISHED_TITLE, ops.PositionSpec(title="President"))
+        past, (president,) = election(PUBLISHED_TITLE, PositionSpec(title="President"))
         standing = stand(president, ("700101", "700103", "700105"))
         open_election(actor, past, now)
         voters = [p.number for p in ROLL[10:18]]
@@ -203,10 +204,10 @@ def seed_polling_station(database_url: str, audit_key: str) -> PollingStation:
 
         current, positions = election(
             OPEN_TITLE,
-            ops.PositionSpec(title="President"),
-            ops.PositionSpec(title="Council", method="multi", seats=2),
-            ops.PositionSpec(title="Vice president", method="ranked"),
-            ops.PositionSpec(title="A new sports hall", method="yesno"),
+            PositionSpec(title="President"),
+            PositionSpec(title="Council", method="multi", seats=2),
+            PositionSpec(title="Vice president", method="ranked"),
+            PositionSpec(title="A new sports hall", method="yesno"),
         )
         stand(positions[0], ("700102", "700104", "700106"), photos=True)
         stand(positions[1], ("700107", "700108", "700109"))

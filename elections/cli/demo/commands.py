@@ -20,6 +20,7 @@ from elections.domain.roles import Role
 from elections.extensions import db
 from elections.models import User
 from elections.operations import accounts
+from elections.operations.audit_log import Actor
 from elections.operations.roll import import_roll
 
 DEMO_SEED = 2026
@@ -47,27 +48,12 @@ def demo(if_empty: bool) -> None:
     actor = cli_actor()
     rng = random.Random(DEMO_SEED)  # noqa: S311 - made-up names, not secrets
     import_roll(actor, demo_roll(rng), deactivate_missing=False)
-    staff = {}
-    for username, role, name in (
-        ("committee", Role.committee, "Айгерім Сейітқызы"),
-        ("auditor", Role.auditor, "Дмитрий Ковалев"),
-    ):
-        password = secrets.token_urlsafe(9)
-        accounts.create_staff(actor, username, name, role, password)
-        staff[username] = password
+    staff = _create_staff(actor)
     students = db.session.scalars(
         select(User).where(User.role == Role.student).order_by(User.username)
     ).all()
     issued = accounts.issue_access_codes(actor, students)
-    cards = Path(current_app.instance_path) / "demo-access-codes.csv"
-    cards.parent.mkdir(parents=True, exist_ok=True)
-    with cards.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(["student_number", "full_name", "class", "shanyrak", "access_code"])
-        for student, code in issued:
-            writer.writerow(
-                [student.username, student.full_name, student.class_name, student.shanyrak, code]
-            )
+    cards = _write_codes(issued)
     election = build_demo_election(actor, rng, datetime.now(UTC))
     campaign = build_campaign_election(actor, rng, datetime.now(UTC))
     click.echo(f"Demo school: {len(students)} students in {len(SHANYRAKS)} shanyraks.")
@@ -85,3 +71,30 @@ def demo(if_empty: bool) -> None:
         who = f"{student.full_name}, {student.class_name}"
         click.echo(f"  student  {student.username:<10} code {code}   ({who})")
     click.echo(f"Every student's code is in {cards} (keep it private).")
+
+
+def _create_staff(actor: Actor) -> dict[str, str]:
+    """A committee member and an auditor, each with a fresh password to print once."""
+    staff = {}
+    for username, role, name in (
+        ("committee", Role.committee, "Айгерім Сейітқызы"),
+        ("auditor", Role.auditor, "Дмитрий Ковалев"),
+    ):
+        password = secrets.token_urlsafe(9)
+        accounts.create_staff(actor, username, name, role, password)
+        staff[username] = password
+    return staff
+
+
+def _write_codes(issued: list[tuple[User, str]]) -> Path:
+    """Every student's access code in a CSV file in the instance folder, for the cards."""
+    cards = Path(current_app.instance_path) / "demo-access-codes.csv"
+    cards.parent.mkdir(parents=True, exist_ok=True)
+    with cards.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["student_number", "full_name", "class", "shanyrak", "access_code"])
+        for student, code in issued:
+            writer.writerow(
+                [student.username, student.full_name, student.class_name, student.shanyrak, code]
+            )
+    return cards

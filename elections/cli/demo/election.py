@@ -23,9 +23,19 @@ from elections.domain.lifecycle import Phase
 from elections.domain.roles import Role
 from elections.extensions import db
 from elections.files.photos import Photo, clean_photo
-from elections.models import Candidate, Election, User
-from elections.operations import candidates, elections, lifecycle, nominations
+from elections.models import Candidate, Election, Position, User
+from elections.operations import (
+    campaign_pages,
+    candidates,
+    elections,
+    endorsements,
+    lifecycle,
+    nominations,
+    observers,
+    positions,
+)
 from elections.operations.audit_log import Actor
+from elections.queries.roll import roll_shanyraks
 
 TITLE = "Council of Leaders 2026 / Көшбасшылар кеңесі 2026"
 DESCRIPTION = (
@@ -131,10 +141,19 @@ def build_demo_election(actor: Actor, rng: random.Random, now: datetime) -> Elec
             closes_at=(now + timedelta(days=VOTING_DAYS)).replace(second=0, microsecond=0),
         ),
     )
-    president = elections.create_position(
+    _add_president(actor, rng, election.id)
+    _add_shanyrak_leaders(actor, rng, election.id)
+    _add_question(actor, election.id)
+    lifecycle.open_election(actor, election.id, now)
+    return db.session.get(Election, election.id) or election
+
+
+def _add_president(actor: Actor, rng: random.Random, election_id: int) -> None:
+    """A President chosen by grades 8-11 by ranked choice, from four seniors with photos."""
+    president = positions.create_position(
         actor,
-        election.id,
-        elections.PositionSpec(
+        election_id,
+        positions.PositionSpec(
             title="President / Президент",
             description="Мектеп президенті · Президент школы · School President",
             method="ranked",
@@ -153,9 +172,12 @@ def build_demo_election(actor: Actor, rng: random.Random, now: datetime) -> Elec
             manifesto=manifesto,
             photo=avatar(student.full_name, rng),
         )
-    shanyraks = elections.roll_shanyraks()
-    titles = [(name, f"Leader of {name} / {name} көшбасшысы") for name in shanyraks]
-    for position in elections.create_shanyrak_positions(actor, election.id, titles):
+
+
+def _add_shanyrak_leaders(actor: Actor, rng: random.Random, election_id: int) -> None:
+    """A leader for every shanyrak, two or three of its own students standing, most with photos."""
+    titles = [(name, f"Leader of {name} / {name} көшбасшысы") for name in roll_shanyraks()]
+    for position in positions.create_shanyrak_positions(actor, election_id, titles):
         (shanyrak,) = position.voter_shanyraks
         pool = _students(shanyrak=shanyrak, grades=frozenset({8, 9, 10, 11}))
         for student in rng.sample(pool, min(len(pool), rng.choice((2, 3)))):
@@ -166,10 +188,14 @@ def build_demo_election(actor: Actor, rng: random.Random, now: datetime) -> Elec
                 manifesto=rng.choice(LEADER_MANIFESTOS),
                 photo=avatar(student.full_name, rng) if rng.random() < 0.7 else None,
             )
-    question = elections.create_position(
+
+
+def _add_question(actor: Actor, election_id: int) -> None:
+    """A yes/no question for the whole school."""
+    question = positions.create_position(
         actor,
-        election.id,
-        elections.PositionSpec(
+        election_id,
+        positions.PositionSpec(
             title=QUESTION,
             description="Бүкіл мектеп дауыс береді · Голосует вся школа · The whole school votes",
             method="yesno",
@@ -178,11 +204,9 @@ def build_demo_election(actor: Actor, rng: random.Random, now: datetime) -> Elec
         ),
     )
     candidates.add_candidate(actor, question.id, name=PROPOSAL, manifesto=PROPOSAL_MANIFESTO)
-    lifecycle.open_election(actor, election.id, now)
-    return db.session.get(Election, election.id) or election
 
 
-# The second demo election (issue #10): the whole calendar, stopped in its campaign.
+# The second demo election: the whole calendar, stopped in its campaign.
 
 PARLIAMENT_TITLE = "School Parliament 2026 / Мектеп парламенті 2026"
 PARLIAMENT_DESCRIPTION = (
@@ -220,13 +244,42 @@ def build_campaign_election(actor: Actor, rng: random.Random, now: datetime) -> 
     programmes, avatars and one video link), endorsements, the commission's review,
     an observer named, then the campaign, with a page edited once since registration.
     """
-
-    def student_actor(student: User) -> Actor:
-        return Actor(student.username, str(Role.student))
-
     minute = now.replace(second=0, microsecond=0)
+    election = _create_parliament(actor, minute)
+    speaker, sport = _parliament_positions(actor, election.id)
+    # Begun by hand on the day nominations opened, as the committee did then.
+    lifecycle.advance_election(actor, election.id, Phase.nomination, minute - timedelta(days=10))
+    seniors = rng.sample(_students(grades=frozenset({10, 11})), 5)
+    voters = _students(grades=frozenset({8, 9}))
+    rng.shuffle(voters)
+    speakers = [
+        _file(rng, seniors[0], speaker.id, SPEAKER_PROGRAMMES[0], VIDEO_URL),
+        _file(rng, seniors[1], speaker.id, SPEAKER_PROGRAMMES[1]),
+        _file(rng, seniors[2], speaker.id, SPEAKER_PROGRAMMES[2]),
+    ]
+    _endorse_speakers(speakers, voters)
+    for candidate in speakers[:2]:
+        nominations.register_nomination(actor, candidate.id, REGISTRATION_NOTE)
+    for student, programme in zip(seniors[3:5], SPORT_PROGRAMMES[:2], strict=True):
+        nominations.register_nomination(actor, _file(rng, student, sport.id, programme).id)
+    rejected = _file(rng, voters[-1], sport.id, REJECTED_PROGRAMME)
+    nominations.reject_nomination(actor, rejected.id, REJECTION_REASON)
+    observer = voters[-2]
+    observers.name_observer(_as_student(seniors[0]), seniors[0], speakers[0].id, observer.username)
+    lifecycle.advance_election(actor, election.id, Phase.campaign, now)
+    campaign_pages.update_campaign_page(
+        _as_student(seniors[1]),
+        seniors[1],
+        speakers[1].id,
+        nominations.PageText(manifesto=SPEAKER_PROGRAMMES[1] + "\n\n*Обновлено: дебаты в среду!*"),
+    )
+    return db.session.get(Election, election.id) or election
+
+
+def _create_parliament(actor: Actor, minute: datetime) -> Election:
+    """The parliament's election with the whole calendar: nominations ten days ago."""
     opens = minute + timedelta(days=11)
-    election = elections.create_election(
+    return elections.create_election(
         actor,
         elections.ElectionDetails(
             title=PARLIAMENT_TITLE,
@@ -240,10 +293,14 @@ def build_campaign_election(actor: Actor, rng: random.Random, now: datetime) -> 
             endorsement_limit=3,
         ),
     )
-    speaker = elections.create_position(
+
+
+def _parliament_positions(actor: Actor, election_id: int) -> tuple[Position, Position]:
+    """A Speaker who needs endorsements, and a Minister of Sport who does not."""
+    speaker = positions.create_position(
         actor,
-        election.id,
-        elections.PositionSpec(
+        election_id,
+        positions.PositionSpec(
             title="Speaker / Спикер",
             description="Парламент спикері · Спикер парламента · Speaker of the Parliament",
             voter_grades=frozenset({8, 9, 10, 11}),
@@ -251,56 +308,40 @@ def build_campaign_election(actor: Actor, rng: random.Random, now: datetime) -> 
             endorsements_required=SPEAKER_ENDORSEMENTS,
         ),
     )
-    sport = elections.create_position(
+    sport = positions.create_position(
         actor,
-        election.id,
-        elections.PositionSpec(
+        election_id,
+        positions.PositionSpec(
             title="Minister of Sport / Спорт министрі",
             voter_grades=frozenset({7, 8, 9, 10, 11}),
             candidate_grades=frozenset({8, 9, 10, 11}),
         ),
     )
-    # Begun by hand on the day nominations opened, as the committee did then.
-    lifecycle.advance_election(actor, election.id, Phase.nomination, minute - timedelta(days=10))
-    seniors = rng.sample(_students(grades=frozenset({10, 11})), 5)
-    voters = _students(grades=frozenset({8, 9}))
-    rng.shuffle(voters)
+    return speaker, sport
 
-    def file(student: User, position_id: int, programme: str, video: str = "") -> Candidate:
-        return nominations.nominate(
-            student_actor(student),
-            student,
-            position_id,
-            nominations.PageText(manifesto=programme, video_url=video),
-            avatar(student.full_name, rng),
-        )
 
-    speakers = [
-        file(seniors[0], speaker.id, SPEAKER_PROGRAMMES[0], VIDEO_URL),
-        file(seniors[1], speaker.id, SPEAKER_PROGRAMMES[1]),
-        file(seniors[2], speaker.id, SPEAKER_PROGRAMMES[2]),
-    ]
-    # Two Speaker nominees collect their endorsements; the third has one and waits.
+def _as_student(student: User) -> Actor:
+    """The student acting for themselves, as their own requests would name them."""
+    return Actor(student.username, str(Role.student))
+
+
+def _file(
+    rng: random.Random, student: User, position_id: int, programme: str, video: str = ""
+) -> Candidate:
+    """The student's own nomination, with a programme and an avatar."""
+    return nominations.nominate(
+        _as_student(student),
+        student,
+        position_id,
+        nominations.PageText(manifesto=programme, video_url=video),
+        avatar(student.full_name, rng),
+    )
+
+
+def _endorse_speakers(speakers: list[Candidate], voters: list[User]) -> None:
+    """Two Speaker nominees collect their endorsements; the third has one and waits."""
     for index, candidate in enumerate(speakers):
         wanted = SPEAKER_ENDORSEMENTS if index < 2 else 1
         start = index * SPEAKER_ENDORSEMENTS
         for supporter in voters[start : start + wanted]:
-            nominations.endorse(student_actor(supporter), supporter, candidate.id)
-    for candidate in speakers[:2]:
-        nominations.register_nomination(actor, candidate.id, REGISTRATION_NOTE)
-    for student, programme in zip(seniors[3:5], SPORT_PROGRAMMES[:2], strict=True):
-        nominations.register_nomination(actor, file(student, sport.id, programme).id)
-    rejected = file(voters[-1], sport.id, REJECTED_PROGRAMME)
-    nominations.reject_nomination(actor, rejected.id, REJECTION_REASON)
-    observer = voters[-2]
-    nominations.name_observer(
-        student_actor(seniors[0]), seniors[0], speakers[0].id, observer.username
-    )
-    lifecycle.advance_election(actor, election.id, Phase.campaign, now)
-    nominations.update_campaign_page(
-        student_actor(seniors[1]),
-        seniors[1],
-        speakers[1].id,
-        nominations.PageText(manifesto=SPEAKER_PROGRAMMES[1] + "\n\n*Обновлено: дебаты в среду!*"),
-    )
-    return db.session.get(Election, election.id) or election
+            endorsements.endorse(_as_student(supporter), supporter, candidate.id)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from elections.domain import lifecycle
+from elections.domain.counting import DEFAULT_RULES, CountingRules
 from elections.domain.errors import DomainError, LifecycleReason, LifecycleRefusal
 from elections.domain.lifecycle import Phase
 from elections.domain.roles import Role
@@ -72,6 +73,8 @@ class ElectionDetails:
     endorsement_limit: int = 3
     # The title in other languages, by locale (issue #9); readers fall back to ``title``.
     titles: Mapping[str, str] = field(default_factory=dict)
+    # How the counts settle ties (and, later, the election's other counting rules).
+    counting_rules: CountingRules = DEFAULT_RULES
 
     def schedule(self) -> lifecycle.Schedule:
         """These dates as the lifecycle rules read them."""
@@ -170,6 +173,7 @@ def create_election(actor: Actor, details: ElectionDetails) -> Election:
         appeals_end=details.appeals_end,
         endorsement_limit=details.endorsement_limit,
         titles=clean_titles(details.titles),
+        tie_rule=str(details.counting_rules.tie),
         phase=str(Phase.draft),
         scheduled=False,
     )
@@ -188,6 +192,7 @@ def create_election(actor: Actor, details: ElectionDetails) -> Election:
             **{name: _iso(getattr(details, name)) for name in CALENDAR_DATES},
             "endorsement_limit": details.endorsement_limit,
             "titles": election.titles,
+            "counting_rules": details.counting_rules.to_dict(),
         },
     )
     db.session.commit()
@@ -195,7 +200,11 @@ def create_election(actor: Actor, details: ElectionDetails) -> Election:
 
 
 def update_election(actor: Actor, election_id: int, details: ElectionDetails) -> Election:
-    """Change the title, description and (in draft) the dates; new dates need confirming again."""
+    """Change the title, description, counting rules and (in draft) the dates.
+
+    Like the positions' methods, the counting rules may change until the day of silence;
+    the ones in force when voting opens are recorded then. New dates need confirming again.
+    """
     election = lock_election(election_id)
     require_structure_editable(election)
     dates_changed = election.schedule != details.schedule()
@@ -212,6 +221,7 @@ def update_election(actor: Actor, election_id: int, details: ElectionDetails) ->
         *((name, getattr(details, name)) for name in CALENDAR_DATES),
         ("endorsement_limit", details.endorsement_limit),
         ("titles", clean_titles(details.titles)),
+        ("tie_rule", str(details.counting_rules.tie)),
     ):
         if getattr(election, name) != value:
             changes[name] = _iso(value) if isinstance(value, datetime) else value

@@ -8,7 +8,7 @@ transaction with its audit entries; the rules of direction are ``domain.lifecycl
 What a phase does on entry:
 
 * open: the roll is frozen (one ``EligibleVoter`` row per active student, copied in
-  one INSERT ... SELECT) and its digest recorded;
+  one INSERT ... SELECT) and its digest recorded, with the election's counting rules;
 * closed: the ballot box is sealed in the same transaction, and the ballot storage
   compacted after the commit;
 * published: the audit log's head after the publication entry is kept on the election,
@@ -162,6 +162,7 @@ def _apply(
     if target == Phase.open:
         election.opened_at = now
         details |= _freeze_roll(election)
+        details["counting_rules"] = election.counting_rules.to_dict()
         record(actor, "election-opened", details=details, **object_kw)
     elif target == Phase.closed:
         election.closed_at = now

@@ -37,6 +37,7 @@ from elections.queries.tally import (
     LOT_PHASES,
     paper_candidates,
     runoff_seats,
+    runoff_to_hold,
     tally_position,
     tie_to_settle,
 )
@@ -57,6 +58,7 @@ class ResultsReason(StrEnum):
     account_required = "account-required"
     runoff_not_offered = "runoff-not-offered"
     runoff_exists = "runoff-exists"
+    runoff_required = "runoff-required"
 
 
 class ResultsRefused(DomainError[ResultsReason]):
@@ -184,7 +186,7 @@ def create_runoff(actor: Actor, position_id: int, title: str, now: datetime) -> 
         sort_order=0,
     )
     db.session.add(position)
-    tied = set(tie_to_settle(result) or ())
+    tied = set(runoff_to_hold(result) or ())
     for candidate in paper_candidates(source):
         if candidate.id in tied:
             position.candidates.append(_copy_candidate(candidate))
@@ -240,8 +242,10 @@ def _copy_candidate(candidate: Candidate) -> Candidate:
 def snapshot_results(election: Election) -> dict[str, Any]:
     """Store every position's result for publication, in the caller's transaction.
 
-    Refuses (``lot-required``) while any position's count still waits for a lot. Returns
-    the details for the ``election-published`` audit entry: each result's digest, so the
+    Refuses (``lot-required``) while any position's count still waits for a lot, and
+    (``runoff-required``) while one whose tie goes to a runoff has none created yet; such a
+    result is published as it stands, with the seats decided before the tie. Returns the
+    details for the ``election-published`` audit entry: each result's digest, so the
     verifier can tie the stored results to the published log head.
     """
     snapshots = []
@@ -255,12 +259,20 @@ def snapshot_results(election: Election) -> dict[str, Any]:
             raise ResultsRefused(
                 ResultsReason.lot_required, {"position": position.title, "tied": tied}
             )
+        if runoff_to_hold(result) is not None and not _runoff_created(position.id):
+            raise ResultsRefused(ResultsReason.runoff_required, {"position": position.title})
         snapshots.append((position.id, result))
     for position_id, result in snapshots:
         db.session.add(
             PublishedResult(position_id=position_id, result=result, published_at=_when(election))
         )
     return results_detail(snapshots)
+
+
+def _runoff_created(position_id: int) -> bool:
+    """Whether a runoff election was created from this position's tie."""
+    taken = select(Runoff.election_id).where(Runoff.source_position_id == position_id)
+    return db.session.scalar(taken) is not None
 
 
 def _when(election: Election) -> datetime:

@@ -3,7 +3,9 @@
 CSV for spreadsheets (every cell neutralised against formulas, see ``csv_safe``) and JSON for
 programs. The ballots are the sealed list exactly as stored (random id, choices as sealed,
 tracking code; sorted by ballot id), read with the audit bundle's own ``ballot_rows``, so
-anyone can recount them with ``domain.counting.count`` and re-check the seal's digest.
+anyone can recount them with ``domain.counting.count`` and re-check the seal's digest. A
+ranked position's ballots also come as the bundle's BLT file and rank table (no ids or
+tracking codes there), for a recount with another tool (``domain.recount_files``).
 """
 
 from __future__ import annotations
@@ -17,13 +19,13 @@ from flask import current_app
 
 from elections.domain.audit_chain import ChainHead
 from elections.domain.counting import Method
+from elections.domain.csv_safe import csv_text
 from elections.domain.lifecycle import Phase
 from elections.domain.turnout import Breakdown, Row
 from elections.extensions import db
-from elections.files.csv_safe import csv_text
 from elections.models import BallotSeal, Election, Position, Runoff
 from elections.queries.audit_log import head_row
-from elections.queries.export import ballot_rows
+from elections.queries.export import ballot_rows, position_record
 from elections.queries.tally import paper_candidates, position_result, recorded_lots, tie_to_settle
 from elections.queries.turnout import election_turnout
 
@@ -61,6 +63,7 @@ def election_header(election: Election) -> dict[str, Any]:
         else election.published_at.isoformat(),
         "audit_head": {"seq": head.seq, "hash": head.hash, "provisional": provisional},
         "runoff_of_position": None if runoff is None else runoff.source_position_id,
+        "counting_rules": election.counting_rules.to_dict(),
     }
 
 
@@ -278,3 +281,24 @@ def ballots_json(position: Position) -> str:
             ],
         }
     )
+
+
+RECOUNT_NAMES = {"blt": "ballots.blt", "ranks": "ranks.csv"}
+"""How a ranked position's recount files are named when downloaded, by format."""
+
+
+def ballots_file(position: Position, fmt: str) -> tuple[str, str] | None:
+    """A position's ballots in a download format, with the file's name; None if not offered.
+
+    CSV and JSON for every position; BLT and the rank table for a ranked one.
+    """
+    stem = f"election-{position.election_id}-position-{position.id}"
+    if fmt == "csv":
+        return ballots_csv(position), f"{stem}-ballots.csv"
+    if fmt == "json":
+        return ballots_json(position), f"{stem}-ballots.json"
+    record = position_record(position, published=False)
+    made = {str(file.format): file.text for file in record.recount_files}
+    if fmt not in made:
+        return None
+    return made[fmt], f"{stem}-{RECOUNT_NAMES[fmt]}"

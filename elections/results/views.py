@@ -58,7 +58,12 @@ bp = Blueprint("results", __name__, url_prefix="/results")
 COMMITTEE = (Role.committee, Role.admin)
 EXPORT_LIMIT = "60 per minute"
 """Downloads write to the audit log, so one address cannot flood it."""
-MIMETYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "blt": "text/plain; charset=utf-8",
+    "ranks": "text/csv; charset=utf-8",
+}
 
 
 # Ballot by ballot, with tracking codes: for the officials who recount and check the seals.
@@ -288,7 +293,7 @@ def create_runoff(election_id: int, position_id: int) -> BaseResponse:
 @public
 @limiter.limit(EXPORT_LIMIT)
 def export(election_id: int) -> Response:
-    """Download the results, the turnout or a position's ballots, as CSV or JSON."""
+    """Download the results, the turnout or a position's ballots (CSV, JSON; BLT and ranks)."""
     shown = visible_election(election_id)
     form = ExportForm()
     if not form.validate():
@@ -301,8 +306,10 @@ def export(election_id: int) -> Response:
         require_exportable(shown)
         chosen = election_position(shown, form.position.data)
         position_id = chosen.id
-        content = exports.ballots_csv(chosen) if fmt == "csv" else exports.ballots_json(chosen)
-        name = f"election-{shown.id}-position-{chosen.id}-ballots.{fmt}"
+        download = exports.ballots_file(chosen, fmt)
+        if download is None:
+            abort(404)
+        content, name = download
     elif kind == "turnout":
         content = exports.turnout_csv(shown) if fmt == "csv" else exports.turnout_json(shown)
         name = f"election-{shown.id}-turnout.{fmt}"

@@ -5,6 +5,7 @@ from fractions import Fraction
 from .ballots import GroupedBallots
 from .lots import find_lot
 from .model import Decision, Method, StepKind, TallyResult, TraceStep
+from .rules import CountingRules, TieRule
 
 
 def count_plurality(
@@ -13,8 +14,13 @@ def count_plurality(
     ballots: GroupedBallots,
     seats: int,
     lots: tuple[tuple[int, ...], ...],
+    rules: CountingRules,
 ) -> TallyResult:
-    """Elect the `seats` candidates with most marks; only a tie across the last seat needs a lot."""
+    """Elect the `seats` candidates with most marks; only a tie across the last seat is settled.
+
+    There are no earlier rounds to consult, so a lot settles the tie, or a runoff election
+    where the election's tie rule says so.
+    """
     marks = dict.fromkeys(candidates, 0)
     for ballot, copies in ballots.groups.items():
         for candidate in ballot:
@@ -29,8 +35,11 @@ def count_plurality(
     if open_seats == len(tied):
         elected += tied
     trace += [TraceStep(StepKind.elected, 1, (c,), value=Fraction(marks[c])) for c in elected]
-    lot_required = None
-    if len(elected) < filled:
+    lot_required = runoff_required = None
+    if len(elected) < filled and rules.tie is TieRule.runoff:
+        runoff_required = frozenset(tied)
+        trace.append(TraceStep(StepKind.runoff_required, 1, tied, decision=Decision.seat))
+    elif len(elected) < filled:
         order = find_lot(tied, lots)
         if order is None:
             lot_required = frozenset(tied)
@@ -51,7 +60,8 @@ def count_plurality(
         blank_ballots=ballots.blank,
         first_counts=marks,
         elected=tuple(elected),
-        complete=lot_required is None,
+        complete=lot_required is None and runoff_required is None,
         lot_required=lot_required,
         trace=tuple(trace),
+        runoff_required=runoff_required,
     )

@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 
 NUMBER = re.compile(r"[0-9]+")
 QUOTED = re.compile(r'"((?:[^"]|"")*)"')
-LINE_BREAKS = re.compile(r"[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+LINE_BREAKS = re.compile(r"\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+"""What ends a line (as ``str.splitlines`` reads it): never written inside a name or title."""
 MAX_BALLOTS = 10_000_000
 """More ballots than any school or city casts: a larger total is a typo or a trap."""
 

@@ -19,6 +19,7 @@ from elections.operations.results import (
     create_runoff,
     record_room_lot,
 )
+from elections.results.exports import results_csv
 from tests.conftest import post_form
 from tests.test_results_factories import entries, poll_with
 
@@ -50,6 +51,7 @@ def test_a_runoff_is_created_from_a_tie_in_one_action(app, staff_client):
     assert "Runoff: President" in runoff.title
     [position] = runoff.positions
     assert (position.title, position.method, position.seats) == ("President", "single", 1)
+    assert runoff.tie_rule == "runoff"
     assert position.voter_grades == [10, 11]
     assert (position.threshold_percent, position.allow_blank) == (60, False)
     assert sorted(c.name for c in position.candidates) == ["Дана", "Әли"]
@@ -98,19 +100,6 @@ def test_no_runoff_without_a_tie(app):
     assert refused.value.reason == ResultsReason.runoff_not_offered
 
 
-def test_an_early_elimination_tie_is_settled_by_lot_not_by_runoff(app, staff_client):
-    # Дана and Максим tie for elimination while Әли is still in the count.
-    ballots = [["Әли"]] * 4 + [["Дана", "Максим"]] * 3 + [["Максим", "Әли"]] * 3
-    poll = poll_with(ballots, method="ranked", tie_rule="runoff")
-    browser, _user = staff_client("committee")
-    page = browser.get(f"/results/{poll.id}/positions/{poll.position().id}").get_data(as_text=True)
-    assert "Lot required" in page
-    assert "Create a runoff election" not in page
-    with pytest.raises(ResultsRefused) as refused:
-        create_runoff(poll.actor, poll.position().id, "Runoff", datetime.now(UTC))
-    assert refused.value.reason == ResultsReason.runoff_not_offered
-
-
 def test_a_final_ranked_tie_can_go_to_a_runoff(app):
     ballots = [["Әли", "Дана"]] * 3 + [["Дана", "Әли"]] * 3
     poll = poll_with(ballots, method="ranked", candidates=("Әли", "Дана"), tie_rule="runoff")
@@ -131,11 +120,24 @@ def test_runoffs_are_for_the_committee_and_before_publication(app, staff_client)
     assert db.session.scalars(select(Runoff)).all() == []
 
 
-@pytest.mark.parametrize("tie_rule", ["earlier-rounds", "lot"])
-def test_under_the_other_rules_a_final_tie_is_settled_by_lot(app, staff_client, tie_rule):
-    poll = poll_with(TIED, tie_rule=tie_rule)
+# Дана and Максим tie for elimination while Әли is still in the count: a vote between the
+# weakest would not say who wins, so even the runoff rule settles this tie by lot.
+EARLY_TIE = [["Әли"]] * 4 + [["Дана", "Максим"]] * 3 + [["Максим", "Әли"]] * 3
+
+
+@pytest.mark.parametrize(
+    ("ballots", "method", "tie_rule"),
+    [
+        (TIED, "single", "earlier-rounds"),
+        (TIED, "single", "lot"),
+        (EARLY_TIE, "ranked", "runoff"),
+    ],
+)
+def test_a_tie_settled_by_lot_offers_no_runoff(app, staff_client, ballots, method, tie_rule):
+    poll = poll_with(ballots, method=method, tie_rule=tie_rule)
     browser, _user = staff_client("committee")
     page = browser.get(f"/results/{poll.id}/positions/{poll.position().id}").get_data(as_text=True)
+    assert "Lot required" in page
     assert "A lot drawn in the room" in page
     assert "Create a runoff election" not in page
     with pytest.raises(ResultsRefused) as refused:
@@ -167,3 +169,5 @@ def test_under_the_runoff_rule_no_lot_is_taken_and_publication_waits_for_the_run
     )
     report = run_verification(poll.actor, db.session.get(Election, poll.id)).report
     assert report.ok, [describe(check) for check in report.checks if check.failed]
+    rows = results_csv(db.session.get(Election, poll.id))
+    assert rows.count("runoff-required") == len(poll.ids()) + 1  # every candidate, and blank

@@ -602,14 +602,25 @@ class _PositionChecks:
                 return [], ballot.id
         return ballots, None
 
+    def _off_the_paper(self) -> str | None:
+        """The first ballot that cannot be read or ranks someone not on the ballot paper."""
+        paper = {candidate.id for candidate in self.position.candidates}
+        for ballot in self.position.ballots:
+            try:
+                if set(decode_ballot(ballot.choices)) <= paper:
+                    continue
+            except BallotInvalid:
+                pass
+            return ballot.id
+        return None
+
     def recount_files(self) -> Check:
         """The BLT file and rank table are the sealed ballots, byte for byte."""
         position = self.position
-        try:
-            expected = recount_texts(self.election.title, position)
-        except (BallotInvalid, KeyError):
-            unreadable = self._decoded()[1] or "?"
+        unreadable = self._off_the_paper()
+        if unreadable is not None:
             return self._check(CheckKind.recount_files, Problem.bad_ballot, ballot=unreadable)
+        expected = recount_texts(self.election.title, position)
         for file in position.recount_files:
             line = first_differing_line(expected[file.format], file.text)
             if line is not None:

@@ -140,8 +140,8 @@ def create_runoff(actor: Actor, position_id: int, title: str, now: datetime) -> 
     """Create a draft runoff election among the tied candidates of a closed position.
 
     The new election has one position with the same method, eligibility rules and ballot
-    options, the tied candidates, and the seats they contest. Its dates are placeholders
-    for the committee to set.
+    options, the tied candidates, and the seats they contest, and the same counting rules.
+    Its dates are placeholders for the committee to set.
     """
     source = get_position(position_id)
     election = lock_election(source.election_id)
@@ -164,6 +164,7 @@ def create_runoff(actor: Actor, position_id: int, title: str, now: datetime) -> 
         opens_at=opens,
         closes_at=opens + (election.closes_at - election.opens_at),
         endorsement_limit=election.endorsement_limit,
+        tie_rule=election.tie_rule,
     )
     db.session.add(runoff)
     db.session.flush()

@@ -20,9 +20,9 @@ from sqlalchemy import func, select
 
 from elections.bundle import layout
 from elections.domain.audit_chain import GENESIS_HASH, AuditEntry, ChainHead, format_time
-from elections.domain.errors import DomainError
+from elections.domain.errors import BallotInvalid, DomainError
 from elections.domain.lifecycle import AFTER_CLOSING, Phase
-from elections.domain.recount_files import RecountFile
+from elections.domain.recount_files import RecountFile, RecountFormat
 from elections.domain.verification import (
     BallotRecord,
     CandidateRecord,
@@ -129,7 +129,13 @@ def recount_files(election_title: str, position: PositionRecord) -> tuple[Recoun
     """A ranked position's BLT file and rank table, named as the bundle places them."""
     if layout.recount_files(position) is None:
         return ()
-    texts = recount_texts(election_title, position)
+    try:
+        texts = recount_texts(election_title, position)
+    except (BallotInvalid, KeyError):
+        # A stored ballot that cannot be read (corrupt or tampered): no file can be made
+        # from the box, and the recount-files check names that ballot. Empty files keep
+        # the bundle's shape so the verifier reaches that check.
+        texts = dict.fromkeys(RecountFormat, "")
     return tuple(
         RecountFile(layout.recount_file(position.id, fmt), fmt, text) for fmt, text in texts.items()
     )

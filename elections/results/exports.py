@@ -26,7 +26,13 @@ from elections.extensions import db
 from elections.models import BallotSeal, Election, Position, Runoff
 from elections.queries.audit_log import head_row
 from elections.queries.export import ballot_rows, position_record
-from elections.queries.tally import paper_candidates, position_result, recorded_lots, tie_to_settle
+from elections.queries.tally import (
+    paper_candidates,
+    position_result,
+    recorded_lots,
+    runoff_to_hold,
+    tie_to_settle,
+)
 from elections.queries.turnout import election_turnout
 
 FORMAT = "school-elections-results"
@@ -138,7 +144,11 @@ def _result_rows(election: Election) -> Iterator[list[object]]:
         if result is None:
             yield [*start, "nothing-to-count", "", "", "", "", ""]
             continue
-        status = "lot-required" if tie_to_settle(result) else "counted"
+        status = "counted"
+        if tie_to_settle(result):
+            status = "lot-required"
+        elif runoff_to_hold(result):
+            status = "runoff-required"
         valid = result["valid_ballots"]
         if result["method"] == Method.yesno:
             for answer in ("yes", "no"):

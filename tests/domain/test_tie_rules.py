@@ -148,8 +148,9 @@ def test_rules_are_written_and_read_back(rule):
     assert rules.to_dict() == {"tie": str(rule)}
 
 
-def test_rules_recorded_before_there_were_any_are_the_defaults():
-    assert CountingRules.from_dict(None) == DEFAULT_RULES
+@pytest.mark.parametrize("recorded", [None, {}])
+def test_rules_recorded_before_they_existed_are_the_defaults(recorded):
+    assert CountingRules.from_dict(recorded) == DEFAULT_RULES
 
 
 @pytest.mark.parametrize(
@@ -157,7 +158,6 @@ def test_rules_recorded_before_there_were_any_are_the_defaults():
     [
         {"tie": "coin"},
         {"tie": "Lot"},
-        {},
         {"tie": "lot", "quorum": 50},
         {"tie": None},
         "lot",

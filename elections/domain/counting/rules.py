@@ -50,17 +50,18 @@ class CountingRules:
 
     @classmethod
     def from_dict(cls, data: object) -> CountingRules:
-        """Read rules written by ``to_dict``; None (recorded before there were rules): defaults.
+        """Read rules written by ``to_dict``; None, or a rule missing, takes the default.
 
-        A rule this code does not know is refused rather than ignored: counting while
-        ignoring one of the election's rules would give a result nobody agreed to.
+        What an election recorded before a rule existed lacks it, and was counted by its
+        default. A rule this code does not know is refused rather than ignored: counting
+        while ignoring one of the election's rules would give a result nobody agreed to.
         """
         if data is None:
             return cls()
-        if not isinstance(data, Mapping) or set(data) != {"tie"}:
+        if not isinstance(data, Mapping) or not set(data) <= {"tie"}:
             raise InvalidElection(ElectionProblem.bad_rules, {"given": data})
         try:
-            return cls(tie=TieRule(data["tie"]))
+            return cls(tie=TieRule(data.get("tie", cls.tie)))
         except ValueError:
             raise InvalidElection(ElectionProblem.bad_rules, {"given": data}) from None
 

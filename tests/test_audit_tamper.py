@@ -11,8 +11,10 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm.attributes import flag_modified
 
+from elections.bundle.verify import verify_bundle
 from elections.domain.audit_chain import make_entry
 from elections.domain.ballot import encode_ballot
+from elections.domain.verification import describe
 from elections.extensions import db
 from elections.models import AuditEvent, Ballot, PublishedResult
 from elections.operations.audit_log import entry_columns, hmac_key
@@ -263,3 +265,25 @@ def test_verify_can_look_at_one_election(app, runner):
     result = runner.invoke(args=["audit", "verify", "--election", "999"])
     assert result.exit_code != 0
     assert "There is no election 999" in result.output
+
+
+@pytest.mark.parametrize("choices", ["[1,", "[999999]", "[4,4]"])
+def test_an_unreadable_ranked_ballot_is_named_and_the_export_still_verifies(
+    app, runner, tmp_path, choices
+):
+    election = run_election()
+    captain = position_titled(election, "Captain")
+    victim = db.session.scalar(select(Ballot.id).where(Ballot.position_id == captain.id))
+    tamper("UPDATE ballot SET choices = :c WHERE id = :id", c=choices, id=victim)
+
+    code, output = audit_verify(runner)
+    exported = runner.invoke(
+        args=["audit", "export", str(tmp_path / "bundle"), "--election", str(election.id)]
+    )
+    from_bundle = verify_bundle(tmp_path / "bundle")
+
+    assert code == 1
+    named = f"FAIL position {captain.id} recount-files: ballot {victim} cannot be read"
+    assert named in output
+    assert exported.exit_code == 0, exported.output
+    assert named in [describe(check) for check in from_bundle.checks]

@@ -18,8 +18,8 @@ from sqlalchemy import select
 
 from elections.domain.ballot import decode_ballot, seal_digest
 from elections.domain.counting import count, result_to_dict
+from elections.domain.csv_safe import csv_text, neutralise
 from elections.extensions import db
-from elections.files.csv_safe import csv_text, neutralise
 from elections.models import AuditHead, BallotSeal, Election, Observer, PublishedResult, User
 from elections.operations.results import record_room_lot
 from tests.conftest import make_student, post_form, sign_in

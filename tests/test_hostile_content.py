@@ -18,8 +18,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from elections.domain.csv_safe import FORMULA_TRIGGERS
 from elections.extensions import db
-from elections.files.csv_safe import FORMULA_TRIGGERS
 from elections.models import Candidate, Election, Position
 from elections.operations import lifecycle as phases
 from elections.operations.audit_log import Actor

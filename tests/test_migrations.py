@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
 from config import TestingConfig
 from elections import create_app
@@ -44,3 +45,32 @@ def test_upgrade_builds_the_schema_and_check_finds_no_drift(empty_database_url):
         head = db.session.execute(text("SELECT seq, hash FROM audit_head")).one()
         assert head == (0, "0" * 64)
         db.engine.dispose()
+
+
+def test_elections_made_before_the_tie_rule_keep_the_rule_they_were_counted_by(
+    empty_database_url,
+):
+    app = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": empty_database_url})
+    runner = app.test_cli_runner()
+    before = runner.invoke(args=["db", "upgrade", "b858edaccead"])
+    assert before.exit_code == 0, before.output
+    with app.app_context():
+        db.session.execute(
+            text(
+                "INSERT INTO election (title, titles, description, phase, scheduled, opens_at,"
+                " closes_at, endorsement_limit, created_at) VALUES ('Council 2030', '{}', '',"
+                " 'published', false, '2030-03-03 04:00:00', '2030-03-03 12:00:00', 3,"
+                " '2030-03-01 04:00:00')"
+            )
+        )
+        db.session.commit()
+    upgraded = runner.invoke(args=["db", "upgrade"])
+    assert upgraded.exit_code == 0, upgraded.output
+    with app.app_context():
+        assert db.session.scalar(text("SELECT tie_rule FROM election")) == "earlier-rounds"
+        with pytest.raises(IntegrityError):
+            db.session.execute(text("UPDATE election SET tie_rule = 'coin'"))
+        db.session.rollback()
+        db.engine.dispose()
+    downgraded = runner.invoke(args=["db", "downgrade", "b858edaccead"])
+    assert downgraded.exit_code == 0, downgraded.output

@@ -84,11 +84,16 @@ class Poll:
 
 
 def open_poll(
-    positions: dict[str, dict[str, Any]], *, voters: int = 12, title: str = "Council 2031"
+    positions: dict[str, dict[str, Any]],
+    *,
+    voters: int = 12,
+    title: str = "Council 2031",
+    tie_rule: str = "earlier-rounds",
 ) -> Poll:
     """An open election with the given positions and ``voters`` students on its roll."""
     staff = make_staff("committee")
     election = make_election(title=title, opens_in=timedelta(hours=-1))
+    election.tie_rule = tie_rule
     made = {name: make_position(election, title=name, **spec) for name, spec in positions.items()}
     students = [make_student(code=None) for _ in range(voters)]
     poll = Poll(election, made, students, actor=Actor(staff.username, "committee", "127.0.0.1"))
@@ -105,11 +110,12 @@ def poll_with(
     seats: int = 1,
     phase: str = "closed",
     title: str = "President",
+    tie_rule: str = "earlier-rounds",
     **rules: Any,
 ) -> Poll:
     """One position voted with these ballots, then closed (or published, or left open)."""
     spec = {"method": method, "candidates": candidates, "seats": seats, **rules}
-    poll = open_poll({title: spec}, voters=max(len(ballots), 1))
+    poll = open_poll({title: spec}, voters=max(len(ballots), 1), tie_rule=tie_rule)
     poll.cast(ballots)
     if phase in ("closed", "published"):
         poll.close()

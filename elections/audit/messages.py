@@ -6,17 +6,20 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from elections.domain.verification import Check, CheckKind, Figures, Report, Status
+from elections.i18n.language import tie_rule_label
 
 CHECK_NAMES = {
     CheckKind.bundle: _l("Export"),
     CheckKind.chain: _l("Hash chain"),
     CheckKind.log_head: _l("Head of the log"),
     CheckKind.published_head: _l("Head published with the results"),
+    CheckKind.rules_recorded: _l("Counting rules recorded at opening"),
     CheckKind.participation: _l("Participation"),
     CheckKind.seal: _l("Seal of the ballot box"),
     CheckKind.seal_recorded: _l("Seal recorded in the log"),
     CheckKind.tracking_codes: _l("Tracking codes"),
     CheckKind.lots: _l("Lots"),
+    CheckKind.recount_files: _l("BLT file and rank table"),
     CheckKind.recount: _l("Recount"),
     CheckKind.result_recorded: _l("Result recorded in the log"),
 }
@@ -64,6 +67,11 @@ PROBLEMS = {
     "lots-differ": _l(
         "Lots in the records: %(lots)s; lots the audit log recorded: %(recorded)s. They differ."
     ),
+    "recorded-rules-differ": _l(
+        "The counting rules (ties settled by: %(tie)s) differ from the ones the audit log"
+        " recorded when voting opened."
+    ),
+    "recount-file-differs": _l("%(file)s, line %(line)s, is not what the sealed ballots give."),
     "chain-broken": _l("Not checked, because the chain is broken."),
 }
 
@@ -79,6 +87,7 @@ RESULT_PARTS = {
     "elected": _l("who is elected"),
     "complete": _l("whether every seat is filled"),
     "lot_required": _l("the tie to be drawn by lot"),
+    "runoff_required": _l("the tie to be settled by a runoff"),
     "quota": _l("the quota"),
     "exhausted": _l("the exhausted ballots"),
     "passed": _l("whether the question passed"),
@@ -95,7 +104,11 @@ CONFIRMED = {
     CheckKind.seal: _l("Ballots matching the seal: %(ballots)s."),
     CheckKind.seal_recorded: _l("The seal is the one recorded in the log at closing."),
     CheckKind.tracking_codes: _l("Tracking codes: %(codes)s, each different."),
+    CheckKind.rules_recorded: _l(
+        "The counting rules are the ones recorded when voting opened. Ties settled by: %(tie)s."
+    ),
     CheckKind.lots: _l("Lots: %(lots)s, each as the audit log recorded it."),
+    CheckKind.recount_files: _l("%(files)s: made again from the sealed ballots, byte for byte."),
     CheckKind.recount: _l("Counting the ballots again gives the published result."),
     CheckKind.result_recorded: _l("The result is the one recorded in the log at publication."),
 }
@@ -109,6 +122,8 @@ def check_name(check: Check) -> str:
 def explain_check(check: Check, report: Report) -> str:
     """A sentence saying what a check found, naming the entry, position or figures."""
     values = Figures(seq=check.seq, **check.detail)
+    if "tie" in check.detail:
+        values["tie"] = tie_rule_label(str(check.detail["tie"]))
     if "field" in check.detail:
         values["field"] = str(RESULT_PARTS.get(str(check.detail["field"]), check.detail["field"]))
     if check.status != Status.ok:

@@ -10,10 +10,14 @@ import json
 from collections.abc import Mapping
 
 from elections.domain.audit_chain import AuditEntry, ChainHead
+from elections.domain.counting import Method
+from elections.domain.recount_files import RecountFormat
 from elections.domain.verification import BallotRecord, ElectionRecord, PositionRecord
 
 FORMAT = "school-elections-bundle"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+"""Version 1 came before the counting rules and the recount files; the verifier reads both."""
 MANIFEST = "manifest.json"
 AUDIT_LOG = "audit_log.jsonl"
 
@@ -21,6 +25,20 @@ AUDIT_LOG = "audit_log.jsonl"
 def ballots_file(position_id: int) -> str:
     """Where a position's ballots are in a bundle."""
     return f"ballots/position-{position_id}.jsonl"
+
+
+def recount_file(position_id: int, fmt: RecountFormat) -> str:
+    """Where a ranked position's BLT file or rank table is in a bundle."""
+    if fmt is RecountFormat.blt:
+        return f"ballots/position-{position_id}.blt"
+    return f"ballots/position-{position_id}-ranks.csv"
+
+
+def recount_files(position: PositionRecord) -> dict[str, str] | None:
+    """The manifest's map of a position's recount files (format to name); None unless ranked."""
+    if position.method != Method.ranked:
+        return None
+    return {str(fmt): recount_file(position.id, fmt) for fmt in RecountFormat}
 
 
 def result_file(position_id: int) -> str:
@@ -93,6 +111,7 @@ def _position_manifest(position: PositionRecord) -> dict[str, object]:
         **position_header(position),
         "participation": position.participation,
         "ballots": ballots_file(position.id),
+        "recount_files": recount_files(position),
         "result": None if position.result is None else result_file(position.id),
     }
 
@@ -121,6 +140,7 @@ def manifest_text(
             "closed_at": election.closed_at,
             "published_at": election.published_at,
             "published_head": _head(election.published_head),
+            "counting_rules": election.counting_rules.to_dict(),
             "positions": [_position_manifest(p) for p in election.positions],
         },
     }

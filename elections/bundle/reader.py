@@ -9,9 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from elections.bundle.layout import AUDIT_LOG, MANIFEST, ballots_file, result_file
+from elections.bundle.layout import AUDIT_LOG, MANIFEST, ballots_file, recount_file, result_file
 from elections.domain.audit_chain import AuditEntry, ChainHead
+from elections.domain.counting import CountingRules, CountRefused, Method
 from elections.domain.lifecycle import AFTER_CLOSING
+from elections.domain.recount_files import RecountFile, RecountFormat
 from elections.domain.verification import (
     BallotRecord,
     CandidateRecord,
@@ -176,10 +178,27 @@ def _ballots(source: Source, name: str) -> tuple[BallotRecord, ...]:
     )
 
 
-def _position(source: Source, data: object, where: str) -> PositionRecord:
-    """One position of the manifest, with its ballots and result read from their files."""
+def _recount_files(
+    source: Source, data: object, pid: int, method: str, where: str
+) -> tuple[RecountFile, ...]:
+    """A ranked position's BLT file and rank table (format 2 on), each at its fixed name."""
+    files = field(data, "recount_files", (dict, type(None)), where)
+    if (files is None) != (method != Method.ranked):
+        raise BundleError(where, "'recount_files' must be given for a ranked position only")
+    if files is None:
+        return ()
+    names = [named_file(files, str(fmt), recount_file(pid, fmt), where) for fmt in RecountFormat]
+    return tuple(
+        RecountFile(name, fmt, source.text(name))
+        for name, fmt in zip(names, RecountFormat, strict=True)
+    )
+
+
+def _position(source: Source, data: object, where: str, version: int) -> PositionRecord:
+    """One position of the manifest, with its ballots, result and recount files read."""
     pid = field(data, "id", int, where)
     where = f"{MANIFEST} position {pid}"
+    method = field(data, "method", str, where)
     seal = field(data, "seal", (dict, type(None)), where)
     result = None
     if field(data, "result", (str, type(None)), where) is not None:
@@ -190,7 +209,7 @@ def _position(source: Source, data: object, where: str) -> PositionRecord:
     return PositionRecord(
         id=pid,
         title=field(data, "title", str, where),
-        method=field(data, "method", str, where),
+        method=method,
         seats=field(data, "seats", int, where),
         allow_blank=field(data, "allow_blank", bool, where),
         threshold_percent=field(data, "threshold_percent", int, where),
@@ -216,10 +235,23 @@ def _position(source: Source, data: object, where: str) -> PositionRecord:
             for lot in field(data, "lots", list, where)
         ),
         result=result,
+        recount_files=_recount_files(source, data, pid, method, where) if version > 1 else (),
     )
 
 
-def read_election(source: Source, data: object) -> ElectionRecord | None:
+def _counting_rules(data: object, where: str, version: int) -> CountingRules:
+    """The election's counting rules (format 2 on; before, the defaults they were counted by)."""
+    if version == 1:
+        return CountingRules()
+    try:
+        return CountingRules.from_dict(field(data, "counting_rules", dict, where))
+    except CountRefused:
+        raise BundleError(
+            where, "'counting_rules' holds a rule this verifier does not know"
+        ) from None
+
+
+def read_election(source: Source, data: object, version: int) -> ElectionRecord | None:
     """The manifest's election, or None for an export of the audit log alone."""
     if data is None:
         return None
@@ -232,11 +264,14 @@ def read_election(source: Source, data: object) -> ElectionRecord | None:
         id=field(data, "id", int, where),
         title=field(data, "title", str, where),
         phase=phase,
-        positions=tuple(_position(source, p, where) for p in field(data, "positions", list, where)),
+        positions=tuple(
+            _position(source, p, where, version) for p in field(data, "positions", list, where)
+        ),
         published_head=read_head_field(
             field(data, "published_head", (dict, type(None)), where), where
         ),
         opened_at=field(data, "opened_at", optional, where),
         closed_at=field(data, "closed_at", optional, where),
         published_at=field(data, "published_at", optional, where),
+        counting_rules=_counting_rules(data, where, version),
     )

@@ -17,7 +17,7 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from elections.bundle.layout import AUDIT_LOG, FORMAT, FORMAT_VERSION, MANIFEST
+from elections.bundle.layout import AUDIT_LOG, FORMAT, MANIFEST, READABLE_VERSIONS
 from elections.bundle.reader import (
     BundleError,
     Source,
@@ -52,13 +52,17 @@ def verify_bundle(
         manifest = parse_json(source.text(MANIFEST), MANIFEST)
         if field(manifest, "format", str, MANIFEST) != FORMAT:
             raise BundleError(MANIFEST, f"not a {FORMAT}")
-        if field(manifest, "format_version", int, MANIFEST) != FORMAT_VERSION:
-            raise BundleError(MANIFEST, f"format version is not {FORMAT_VERSION}")
+        version = field(manifest, "format_version", int, MANIFEST)
+        if version not in READABLE_VERSIONS:
+            readable = " or ".join(map(str, READABLE_VERSIONS))
+            raise BundleError(MANIFEST, f"format version {version} is not {readable}")
         log = field(manifest, "audit_log", dict, MANIFEST)
         where = f"{MANIFEST} audit_log"
         head = read_head_field(field(log, "head", dict, where), where)
         keyed = field(log, "keyed", bool, where)
-        election = read_election(source, field(manifest, "election", (dict, type(None)), MANIFEST))
+        election = read_election(
+            source, field(manifest, "election", (dict, type(None)), MANIFEST), version
+        )
         log_text = source.text(named_file(log, "file", AUDIT_LOG, where))
         return verify(
             read_entries(log_text),

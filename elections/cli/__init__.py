@@ -2,10 +2,18 @@
 
 from flask import Flask
 
-from elections.cli import audit, polls, roll, users
+from elections.cli import audit, count, polls, roll, users
 from elections.cli.demo.commands import demo
 
-COMMANDS = (users.user, roll.roll, demo, polls.election, polls.polls, audit.audit)
+COMMANDS = (
+    users.user,
+    roll.roll,
+    demo,
+    polls.election,
+    polls.polls,
+    audit.audit,
+    count.count_command,
+)
 
 
 def init_app(app: Flask) -> None:

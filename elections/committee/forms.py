@@ -25,8 +25,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from elections.domain.counting import TieRule
 from elections.domain.eligibility import parse_grades, parse_names
 from elections.domain.errors import RuleInvalid
+from elections.i18n.language import TIE_RULE_LABELS
 from elections.i18n.refusals import explain
 
 # Browsers send "2026-03-02T09:00"; some add seconds.
@@ -124,6 +126,12 @@ class ElectionForm(TitlesForm):
         _l("Nominations each student may endorse"),
         default=3,
         validators=[Optional(), NumberRange(min=0, max=100)],
+    )
+    tie_rule = SelectField(
+        _l("An exact tie is settled by"),
+        choices=[SelectChoice(rule, label) for rule, label in TIE_RULE_LABELS.items()],
+        default=str(TieRule.earlier_rounds),
+        validators=[Optional()],
     )
 
     def validate_closes_at(self, field: Field) -> None:

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from elections.committee.blueprint import bp
 from elections.committee.forms import CALENDAR_FIELDS, ElectionForm, PhaseForm
 from elections.domain import lifecycle
+from elections.domain.counting import CountingRules, TieRule
 from elections.domain.eligibility import Rule, describe
 from elections.domain.lifecycle import Phase
 from elections.domain.roles import Role
@@ -106,11 +107,13 @@ def _details(form: ElectionForm, election: Election | None = None) -> ops.Electi
     limit = form.endorsement_limit.data
     if limit is None:  # left empty: keep what the election has, or the usual default
         limit = form.endorsement_limit.default if election is None else election.endorsement_limit
+    tie = form.tie_rule.data or (form.tie_rule.default if election is None else election.tie_rule)
     return ops.ElectionDetails(
         title=form.title.data or "",
         description=form.description.data or "",
         endorsement_limit=limit,
         titles=form.titles(),
+        counting_rules=CountingRules(tie=TieRule(tie)),
         **dates,  # type: ignore[arg-type]
     )
 

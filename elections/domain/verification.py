@@ -25,6 +25,13 @@ The checks, in the order they are reported:
    publication). A position the log sealed but the records no longer hold fails
    ``seal-recorded`` too. Where lots were drawn, ``lots``: each is the one the log
    recorded (``lot-recorded``), and a seeded one orders its candidates as its seed does.
+   Where the records carry a ranked position's recount files (the bundle's BLT file and
+   rank table), ``recount-files``: each is made again from the sealed ballots and must match
+   byte for byte; the first line that does not is named.
+5. Per election, before its positions: ``rules-recorded``, the counting rules (the tie rule)
+   the records give are the ones the ``election-opened`` entry recorded
+   (``details.counting_rules``; an election opened before rules were recorded has the
+   defaults). The recount applies them.
 
 The two ``-recorded`` checks tie the ballot boxes and results to the chain, and so to the
 published head: without them whoever rewrites ballots, seal and result together is caught
@@ -51,10 +58,20 @@ from fractions import Fraction
 
 from elections.domain import counting
 from elections.domain.audit_chain import AuditEntry, ChainHead, ChainProblem, verify_chain
-from elections.domain.ballot import decode_ballot, seal_digest
+from elections.domain.ballot import Choices, decode_ballot, seal_digest
 from elections.domain.codes import ALPHABET
+from elections.domain.counting import DEFAULT_RULES, CountingRules
 from elections.domain.errors import BallotInvalid
+from elections.domain.recount_files import (
+    RecountFile,
+    RecountFormat,
+    first_differing_line,
+    position_ballots,
+    recount_text,
+    recount_title,
+)
 
+OPENED = ("election-opened", "counting_rules")
 SEALED = ("ballot-box-sealed", "positions")
 PUBLISHED = ("election-published", "results")
 LOT_RECORDED = "lot-recorded"
@@ -69,11 +86,13 @@ class CheckKind(StrEnum):
     chain = "chain"
     log_head = "log-head"
     published_head = "published-head"
+    rules_recorded = "rules-recorded"
     participation = "participation"
     seal = "seal"
     seal_recorded = "seal-recorded"
     tracking_codes = "tracking-codes"
     lots = "lots"
+    recount_files = "recount-files"
     recount = "recount"
     result_recorded = "result-recorded"
 
@@ -111,6 +130,8 @@ class Problem(StrEnum):
     position_missing = "position-missing"
     lot_not_seeded_order = "lot-not-seeded-order"
     lots_differ = "lots-differ"
+    recorded_rules_differ = "recorded-rules-differ"
+    recount_file_differs = "recount-file-differs"
     # Why a check was skipped.
     nothing_to_count = "nothing-to-count"
     chain_broken = "chain-broken"
@@ -209,6 +230,7 @@ class PositionRecord:
     seal: SealRecord | None = None
     lots: tuple[LotRecord, ...] = ()
     result: Mapping[str, object] | None = None
+    recount_files: tuple[RecountFile, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -223,6 +245,7 @@ class ElectionRecord:
     opened_at: str | None = None
     closed_at: str | None = None
     published_at: str | None = None
+    counting_rules: CountingRules = DEFAULT_RULES
 
     @property
     def published(self) -> bool:
@@ -319,7 +342,7 @@ class _Watch:
             if entry.seq in self.head_seqs:
                 self.heads[entry.seq] = entry
             if entry.election_id in self.elections:
-                for action, name in (SEALED, PUBLISHED):
+                for action, name in (OPENED, SEALED, PUBLISHED):
                     if entry.action == action:
                         self.recorded[(entry.election_id, action)] = entry.details.get(name)
                 position_id = entry.details.get("position_id")
@@ -387,6 +410,7 @@ def _election_checks(election: ElectionRecord, watch: _Watch, broken: bool) -> I
     published = watch.published(election)
     if published:
         yield _published_head_check(election, watch, broken)
+    yield _rules_check(election, watch, broken)
     for position in election.positions:
         checks = _PositionChecks(election, position, watch, broken)
         yield checks.participation()
@@ -395,6 +419,8 @@ def _election_checks(election: ElectionRecord, watch: _Watch, broken: bool) -> I
         yield checks.tracking_codes()
         if position.lots or (election.id, position.id) in watch.lots:
             yield checks.lots()
+        if position.recount_files:
+            yield checks.recount_files()
         if published:
             yield checks.recount()
             yield checks.result_recorded()
@@ -414,6 +440,27 @@ def _missing_positions(election: ElectionRecord, watch: _Watch) -> Iterator[Chec
             election_id=election.id,
             position_id=position_id,
         )
+
+
+def _rules_check(election: ElectionRecord, watch: _Watch, broken: bool) -> Check:
+    """The counting rules are the ones the log recorded when the election opened."""
+    where = {"election_id": election.id}
+    rules = election.counting_rules.to_dict()
+    if broken:
+        return Check(CheckKind.rules_recorded, Status.skipped, Problem.chain_broken, **where)
+    try:
+        recorded = CountingRules.from_dict(watch.recorded.get((election.id, OPENED[0])))
+    except counting.CountRefused:
+        recorded = None
+    if recorded != election.counting_rules:
+        return Check(
+            CheckKind.rules_recorded,
+            Status.failed,
+            Problem.recorded_rules_differ,
+            **where,
+            detail=rules,
+        )
+    return Check(CheckKind.rules_recorded, Status.ok, **where, detail=rules)
 
 
 def _published_head_check(election: ElectionRecord, watch: _Watch, broken: bool) -> Check:
@@ -545,6 +592,44 @@ class _PositionChecks:
             )
         return self._check(CheckKind.lots, lots=len(held))
 
+    def _decoded(self) -> tuple[list[Choices], str | None]:
+        """The position's ballots decoded, or the id of the first that cannot be read."""
+        ballots = []
+        for ballot in self.position.ballots:
+            try:
+                ballots.append(decode_ballot(ballot.choices))
+            except BallotInvalid:
+                return [], ballot.id
+        return ballots, None
+
+    def _off_the_paper(self) -> str | None:
+        """The first ballot that cannot be read or ranks someone not on the ballot paper."""
+        paper = {candidate.id for candidate in self.position.candidates}
+        for ballot in self.position.ballots:
+            try:
+                if set(decode_ballot(ballot.choices)) <= paper:
+                    continue
+            except BallotInvalid:
+                pass
+            return ballot.id
+        return None
+
+    def recount_files(self) -> Check:
+        """The BLT file and rank table are the sealed ballots, byte for byte."""
+        position = self.position
+        unreadable = self._off_the_paper()
+        if unreadable is not None:
+            return self._check(CheckKind.recount_files, Problem.bad_ballot, ballot=unreadable)
+        expected = recount_texts(self.election.title, position)
+        for file in position.recount_files:
+            line = first_differing_line(expected[file.format], file.text)
+            if line is not None:
+                return self._check(
+                    CheckKind.recount_files, Problem.recount_file_differs, file=file.name, line=line
+                )
+        names = ", ".join(file.name for file in position.recount_files)
+        return self._check(CheckKind.recount_files, files=names)
+
     def recount(self) -> Check:
         """Counting the ballots again, with the lots drawn, gives the published result."""
         position, published = self.position, self.position.result
@@ -557,12 +642,9 @@ class _PositionChecks:
         order = published.get("candidates")
         if not _same_candidates(order, paper):
             return self._check(CheckKind.recount, Problem.candidates_differ)
-        ballots = []
-        for ballot in position.ballots:
-            try:
-                ballots.append(decode_ballot(ballot.choices))
-            except BallotInvalid:
-                return self._check(CheckKind.recount, Problem.bad_ballot, ballot=ballot.id)
+        ballots, unreadable = self._decoded()
+        if unreadable is not None:
+            return self._check(CheckKind.recount, Problem.bad_ballot, ballot=unreadable)
         try:
             tally = counting.count(
                 position.method,
@@ -571,6 +653,7 @@ class _PositionChecks:
                 seats=position.seats,
                 lots=[lot.drawn_order for lot in position.lots],
                 threshold=Fraction(position.threshold_percent, 100),
+                rules=self.election.counting_rules,
             )
         except counting.CountRefused as error:
             return self._check(CheckKind.recount, Problem.cannot_count, reason=str(error))
@@ -594,6 +677,22 @@ class _PositionChecks:
         if item is None or item.get("digest") != found:
             return self._check(CheckKind.result_recorded, Problem.recorded_result_differs)
         return self._check(CheckKind.result_recorded)
+
+
+def recount_texts(election_title: str, position: PositionRecord) -> dict[RecountFormat, str]:
+    """A ranked position's recount files as its sealed ballots give them, by format.
+
+    Raises ``BallotInvalid`` for a ballot that cannot be read and ``KeyError`` for one that
+    ranks a candidate not on the ballot paper: corrupt data.
+    """
+    paper = [(c.id, c.name) for c in position.candidates]
+    ballots = position_ballots(
+        recount_title(election_title, position.title),
+        paper,
+        position.seats,
+        (decode_ballot(ballot.choices) for ballot in position.ballots),
+    )
+    return {fmt: recount_text(fmt, ballots) for fmt in RecountFormat}
 
 
 def _countable(position: PositionRecord) -> bool:
@@ -641,6 +740,9 @@ SENTENCES: dict[str, str] = {
     "position-missing": "the audit log sealed this position's box, but the records lack it",
     "lot-not-seeded-order": "a lot's order is not the one its seed {seed} gives",
     "lots-differ": "lots in the records: {lots}, in the audit log: {recorded}; they differ",
+    "recorded-rules-differ": "the counting rules (tie rule {tie}) differ from the ones the"
+    " audit log recorded when the election opened",
+    "recount-file-differs": "{file} line {line} is not what the sealed ballots give",
     "chain-broken": "not checked: the chain is broken",
 }
 CONFIRMED_SENTENCES: dict[CheckKind, str] = {
@@ -652,6 +754,8 @@ CONFIRMED_SENTENCES: dict[CheckKind, str] = {
     CheckKind.seal_recorded: "the seal is the one recorded in the audit log",
     CheckKind.tracking_codes: "{codes} distinct tracking codes",
     CheckKind.lots: "lots: {lots}, each as the audit log recorded it",
+    CheckKind.rules_recorded: "counting rules as recorded at opening: tie rule {tie}",
+    CheckKind.recount_files: "{files} match the sealed ballots byte for byte",
     CheckKind.recount: "the recount gives the published result (elected: {elected})",
     CheckKind.result_recorded: "the result is the one recorded in the audit log",
 }

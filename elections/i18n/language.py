@@ -22,6 +22,11 @@ PHASE_LABELS = {
     "appeals": _l("Appeals"),
     "published": _l("Published"),
 }
+TIE_RULE_LABELS = {
+    "earlier-rounds": _l("Earlier rounds first, then a lot"),
+    "lot": _l("A lot at once"),
+    "runoff": _l("A runoff election among the tied"),
+}
 
 
 def select_locale() -> str:
@@ -61,9 +66,10 @@ def localized_title(thing: Titled) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Expose the language list, phase names and localized titles to templates."""
+    """Expose the language list, phase and tie rule names and localized titles to templates."""
     app.jinja_env.globals["LANGUAGE_NAMES"] = LANGUAGE_NAMES
     app.jinja_env.globals["phase_label"] = phase_label
+    app.jinja_env.globals["tie_rule_label"] = tie_rule_label
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["localized_title"] = localized_title
     app.jinja_env.filters["localized_title"] = localized_title
@@ -72,3 +78,8 @@ def init_app(app: Flask) -> None:
 def phase_label(phase: str) -> str:
     """The phase's name in the reader's language."""
     return str(PHASE_LABELS.get(phase, phase))
+
+
+def tie_rule_label(rule: str) -> str:
+    """The election's tie rule in a few words, in the reader's language."""
+    return str(TIE_RULE_LABELS.get(rule, rule))

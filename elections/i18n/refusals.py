@@ -206,7 +206,7 @@ REASONS.update(
     {
         "lot-required": _l(
             "A position's count is stopped by a tie: record a lot for the tied candidates "
-            "(or create a runoff) before publishing the results."
+            "before publishing the results."
         ),
         "lot-not-now": _l(
             "Lots and runoffs are decided after voting closes and before the results are published."
@@ -218,8 +218,12 @@ REASONS.update(
         ),
         "account-required": _l("Only a signed-in member of the committee can record a lot."),
         "runoff-not-offered": _l(
-            "A runoff is offered only when the tied candidates are all that is left to contest "
-            "the remaining seats. Settle this tie by lot."
+            "A runoff is held only where the election's tie rule says so, for a tie among all "
+            "the candidates left to contest the remaining seats. Settle this tie by lot."
+        ),
+        "runoff-required": _l(
+            "Under this election's tie rule a tie for the last seats goes to a runoff: create "
+            "the runoff election before publishing the results."
         ),
         "runoff-exists": _l("A runoff election was already created for this position."),
         "ballot-unreadable": _l(

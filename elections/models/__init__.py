@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from elections.domain.audit_chain import GENESIS_HASH
+from elections.domain.counting import CountingRules, TieRule
 from elections.domain.eligibility import Rule, StudentFacts
 from elections.domain.lifecycle import Phase, Schedule
 from elections.domain.roles import ACCOUNT_ROLES, Role
@@ -65,6 +66,7 @@ def utcnow() -> datetime:
 
 PHASES = tuple(Phase)
 METHODS = ("single", "multi", "ranked", "yesno")
+TIE_RULES = tuple(TieRule)
 REGISTERED = "registered"  # the committee's word that a candidate is on the ballot
 CANDIDATE_STATUSES = ("nominated", REGISTERED, "rejected", "withdrawn")
 STANDING = ("nominated", REGISTERED)  # a candidacy not (yet) refused or withdrawn
@@ -154,6 +156,11 @@ class Election(db.Model):
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     appeals_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
     endorsement_limit: Mapped[int] = mapped_column(Integer, default=3)
+    # The committee's counting rules, one column each (the tie rule is the first of them);
+    # ``counting_rules`` reads them as the count takes them. Fixed once the election opens.
+    tie_rule: Mapped[str] = mapped_column(
+        String(16), default=str(TieRule.earlier_rounds), server_default=str(TieRule.earlier_rounds)
+    )
     roll_digest: Mapped[str | None] = mapped_column(String(64))
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -174,6 +181,11 @@ class Election(db.Model):
         return Phase(self.phase)
 
     @property
+    def counting_rules(self) -> CountingRules:
+        """The rules every count of this election applies, as recorded when it opened."""
+        return CountingRules(tie=TieRule(self.tie_rule))
+
+    @property
     def schedule(self) -> Schedule:
         """The calendar as the lifecycle rules read it."""
         return Schedule.of(self)
@@ -182,6 +194,7 @@ class Election(db.Model):
         CheckConstraint(_one_of("phase", PHASES), name="phase"),
         CheckConstraint("opens_at < closes_at", name="opens_before_closes"),
         CheckConstraint("endorsement_limit >= 0", name="endorsement_limit"),
+        CheckConstraint(_one_of("tie_rule", TIE_RULES), name="tie_rule"),
     )
 
 

@@ -12,9 +12,9 @@ from sqlalchemy.exc import IntegrityError
 
 from elections.bundle import layout
 from elections.domain.audit_chain import AuditEntry, ChainHead
+from elections.domain.csv_safe import csv_text
 from elections.domain.verification import Report, verify
 from elections.extensions import db
-from elections.files.csv_safe import csv_text
 from elections.models import Election
 from elections.operations.audit_log import Actor, hmac_key, record
 from elections.queries.audit_log import LogFilter, audit_entries, head_row, matching_entries

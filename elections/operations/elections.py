@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from elections.domain import lifecycle
+from elections.domain.counting import DEFAULT_RULES, CountingRules
 from elections.domain.errors import DomainError, LifecycleReason, LifecycleRefusal
 from elections.domain.lifecycle import Phase
 from elections.extensions import db
@@ -54,6 +55,8 @@ class ElectionDetails:
     endorsement_limit: int = 3
     # The title in other languages, by locale; readers fall back to ``title``.
     titles: Mapping[str, str] = field(default_factory=dict)
+    # How the counts settle ties (and, later, the election's other counting rules).
+    counting_rules: CountingRules = DEFAULT_RULES
 
     def dates(self) -> dict[str, datetime | None]:
         """The calendar's dates under the names the election stores them by."""
@@ -120,6 +123,7 @@ def create_election(actor: Actor, details: ElectionDetails) -> Election:
         **details.dates(),
         endorsement_limit=details.endorsement_limit,
         titles=clean_titles(details.titles),
+        tie_rule=str(details.counting_rules.tie),
         phase=str(Phase.draft),
         scheduled=False,
     )
@@ -136,6 +140,7 @@ def create_election(actor: Actor, details: ElectionDetails) -> Election:
             **{name: logged_time(moment) for name, moment in details.dates().items()},
             "endorsement_limit": details.endorsement_limit,
             "titles": election.titles,
+            "counting_rules": details.counting_rules.to_dict(),
         },
     )
     db.session.commit()
@@ -143,7 +148,11 @@ def create_election(actor: Actor, details: ElectionDetails) -> Election:
 
 
 def update_election(actor: Actor, election_id: int, details: ElectionDetails) -> Election:
-    """Change the title, description and (in draft) the dates; new dates need confirming again."""
+    """Change the title, description, counting rules and (in draft) the dates.
+
+    Like the positions' methods, the counting rules may change until the day of silence;
+    the ones in force when voting opens are recorded then. New dates need confirming again.
+    """
     election = lock_election(election_id)
     require_structure_editable(election)
     dates_changed = election.schedule != details.schedule()
@@ -158,6 +167,7 @@ def update_election(actor: Actor, election_id: int, details: ElectionDetails) ->
         *details.dates().items(),
         ("endorsement_limit", details.endorsement_limit),
         ("titles", clean_titles(details.titles)),
+        ("tie_rule", str(details.counting_rules.tie)),
     ):
         if getattr(election, name) != value:
             changes[name] = logged_time(value) if isinstance(value, datetime) else value

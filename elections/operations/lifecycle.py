@@ -8,7 +8,7 @@ transaction with its audit entries; the rules of direction are ``domain.lifecycl
 What a phase does on entry:
 
 * open: the roll is frozen (one ``EligibleVoter`` row per active student, copied in
-  one INSERT ... SELECT) and its digest recorded;
+  one INSERT ... SELECT) and its digest recorded, with the election's counting rules;
 * closed: the ballot box is sealed in the same transaction, and the ballot storage
   compacted after the commit;
 * published: the audit log's head after the publication entry is kept on the election,
@@ -158,9 +158,10 @@ def _about(election: Election) -> dict[str, Any]:
 
 
 def _enter_open(actor: Actor, election: Election, now: datetime, details: dict[str, Any]) -> None:
-    """Open the poll: freeze the roll and record its digest."""
+    """Open the poll: freeze the roll, record its digest and the counting rules."""
     election.opened_at = now
     details |= _freeze_roll(election)
+    details["counting_rules"] = election.counting_rules.to_dict()
     record(actor, "election-opened", details=details, **_about(election))
 
 

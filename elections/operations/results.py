@@ -38,6 +38,7 @@ from elections.queries.tally import (
     LOT_PHASES,
     paper_candidates,
     runoff_seats,
+    runoff_to_hold,
     tally_position,
     tie_to_settle,
 )
@@ -58,6 +59,7 @@ class ResultsReason(StrEnum):
     account_required = "account-required"
     runoff_not_offered = "runoff-not-offered"
     runoff_exists = "runoff-exists"
+    runoff_required = "runoff-required"
 
 
 class ResultsRefused(DomainError[ResultsReason]):
@@ -139,8 +141,8 @@ def create_runoff(actor: Actor, position_id: int, title: str, now: datetime) -> 
     """Create a draft runoff election among the tied candidates of a closed position.
 
     The new election has one position with the same method, eligibility rules and ballot
-    options, the tied candidates, and the seats they contest. Its dates are placeholders
-    for the committee to set.
+    options, the tied candidates, and the seats they contest, and the same counting rules.
+    Its dates are placeholders for the committee to set.
     """
     source = get_position(position_id)
     election = lock_election(source.election_id)
@@ -178,7 +180,7 @@ def _runoff_offered(election: Election, source: Position) -> tuple[set[int], int
     taken = db.session.scalar(select(Runoff).where(Runoff.source_position_id == source.id))
     if taken is not None:
         raise ResultsRefused(ResultsReason.runoff_exists, {"election": taken.election_id})
-    return set(tie_to_settle(result) or ()), seats
+    return set(runoff_to_hold(result) or ()), seats
 
 
 def _draft_runoff(election: Election, title: str, now: datetime) -> Election:
@@ -192,6 +194,7 @@ def _draft_runoff(election: Election, title: str, now: datetime) -> Election:
         opens_at=opens,
         closes_at=opens + (election.closes_at - election.opens_at),
         endorsement_limit=election.endorsement_limit,
+        tie_rule=election.tie_rule,
     )
     db.session.add(runoff)
     db.session.flush()
@@ -240,8 +243,10 @@ def _record_runoff(
 def snapshot_results(election: Election) -> dict[str, Any]:
     """Store every position's result for publication, in the caller's transaction.
 
-    Refuses (``lot-required``) while any position's count still waits for a lot. Returns
-    the details for the ``election-published`` audit entry: each result's digest, so the
+    Refuses (``lot-required``) while any position's count still waits for a lot, and
+    (``runoff-required``) while one whose tie goes to a runoff has none created yet; such a
+    result is published as it stands, with the seats decided before the tie. Returns the
+    details for the ``election-published`` audit entry: each result's digest, so the
     verifier can tie the stored results to the published log head.
     """
     snapshots = []
@@ -255,12 +260,20 @@ def snapshot_results(election: Election) -> dict[str, Any]:
             raise ResultsRefused(
                 ResultsReason.lot_required, {"position": position.title, "tied": tied}
             )
+        if runoff_to_hold(result) is not None and not _runoff_created(position.id):
+            raise ResultsRefused(ResultsReason.runoff_required, {"position": position.title})
         snapshots.append((position.id, result))
     for position_id, result in snapshots:
         db.session.add(
             PublishedResult(position_id=position_id, result=result, published_at=_when(election))
         )
     return results_detail(snapshots)
+
+
+def _runoff_created(position_id: int) -> bool:
+    """Whether a runoff election was created from this position's tie."""
+    taken = select(Runoff.election_id).where(Runoff.source_position_id == position_id)
+    return db.session.scalar(taken) is not None
 
 
 def _when(election: Election) -> datetime:

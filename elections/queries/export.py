@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -19,8 +20,9 @@ from sqlalchemy import func, select
 
 from elections.bundle import layout
 from elections.domain.audit_chain import GENESIS_HASH, AuditEntry, ChainHead, format_time
-from elections.domain.errors import DomainError
+from elections.domain.errors import BallotInvalid, DomainError
 from elections.domain.lifecycle import AFTER_CLOSING, Phase
+from elections.domain.recount_files import RecountFile, RecountFormat
 from elections.domain.verification import (
     BallotRecord,
     CandidateRecord,
@@ -28,6 +30,7 @@ from elections.domain.verification import (
     LotRecord,
     PositionRecord,
     SealRecord,
+    recount_texts,
 )
 from elections.extensions import db
 from elections.models import (
@@ -94,11 +97,15 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def position_record(position: Position, published: bool) -> PositionRecord:
-    """Everything verifying one position needs, read from the database."""
+    """Everything verifying one position needs, read from the database.
+
+    A ranked position's recount files are made here from its ballots, so the database's
+    records and an exported bundle's go through the very same checks.
+    """
     seal = db.session.get(BallotSeal, position.id)
     result = db.session.get(PublishedResult, position.id) if published else None
     lots = recorded_lots(position.id)
-    return PositionRecord(
+    record = PositionRecord(
         id=position.id,
         title=position.title,
         method=position.method,
@@ -113,6 +120,23 @@ def position_record(position: Position, published: bool) -> PositionRecord:
         else SealRecord(seal.ballot_count, seal.digest, _iso(seal.sealed_at)),
         lots=tuple(LotRecord(tuple(lot.tied), tuple(lot.drawn_order), lot.seed) for lot in lots),
         result=None if result is None else result.result,
+    )
+    return replace(record, recount_files=recount_files(position.election.title, record))
+
+
+def recount_files(election_title: str, position: PositionRecord) -> tuple[RecountFile, ...]:
+    """A ranked position's BLT file and rank table, named as the bundle places them."""
+    if layout.recount_files(position) is None:
+        return ()
+    try:
+        texts = recount_texts(election_title, position)
+    except (BallotInvalid, KeyError):
+        # A stored ballot that cannot be read (corrupt or tampered): no file can be made
+        # from the box, and the recount-files check names that ballot. Empty files keep
+        # the bundle's shape so the verifier reaches that check.
+        texts = dict.fromkeys(RecountFormat, "")
+    return tuple(
+        RecountFile(layout.recount_file(position.id, fmt), fmt, text) for fmt, text in texts.items()
     )
 
 
@@ -132,6 +156,7 @@ def election_record(election: Election) -> ElectionRecord:
         opened_at=_iso(election.opened_at),
         closed_at=_iso(election.closed_at),
         published_at=_iso(election.published_at),
+        counting_rules=election.counting_rules,
     )
 
 
@@ -188,7 +213,9 @@ class CountedEntries:
 def write_bundle(writer: BundleWriter, election: Election | None) -> ChainHead:
     """Write the audit log, and the election's ballots and results if given; return the head.
 
-    The head is the log's last exported entry, as the manifest records it.
+    A ranked position's ballots go out in the formats other tools count too (BLT, and the
+    rank table as CSV), made from the same sealed ballots. The head is the log's last
+    exported entry, as the manifest records it.
     """
     record = None if election is None else election_record(election)
     exported = CountedEntries(audit_entries())
@@ -198,6 +225,8 @@ def write_bundle(writer: BundleWriter, election: Election | None) -> ChainHead:
             layout.ballots_file(position.id),
             map(layout.ballot_line, position.ballots),
         )
+        for file in position.recount_files:
+            writer.write(file.name, [file.text])
         if position.result is not None:
             writer.write(layout.result_file(position.id), [layout.result_text(position.result)])
     manifest = layout.manifest_text(

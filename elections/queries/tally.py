@@ -8,7 +8,8 @@ only gathers its inputs the way the published result, the exports and the verifi
 * ballots: the ``choices`` column alone, grouped by the database in one lean query, so each
   distinct text is decoded once and 100,000 ballots cost little more than the query;
 * lots: every lot recorded for the position, oldest first (their ``drawn_order``);
-* threshold: ``Fraction(threshold_percent, 100)``.
+* threshold: ``Fraction(threshold_percent, 100)``;
+* rules: the election's counting rules (``Election.counting_rules``: the tie rule).
 
 The one rule a seeded lot follows, so anyone can re-derive a lot the app drew from its
 published seed, is ``domain.counting.lot_order``.
@@ -27,7 +28,7 @@ from sqlalchemy import func, select
 from elections.domain.ballot import decode_ballot
 from elections.domain.collation import alphabetical_key
 from elections.domain.counting import Ballot as CountedBallot
-from elections.domain.counting import Method, StepKind, TallyResult, count, result_to_dict
+from elections.domain.counting import Method, TallyResult, count, result_to_dict
 from elections.domain.errors import BallotInvalid, DomainError
 from elections.domain.lifecycle import Phase
 from elections.extensions import db
@@ -100,6 +101,7 @@ def tally_position(position: Position) -> TallyResult | None:
         seats=position.seats,
         lots=[lot.drawn_order for lot in recorded_lots(position.id)],
         threshold=Fraction(position.threshold_percent, 100),
+        rules=position.election.counting_rules,
     )
 
 
@@ -124,24 +126,24 @@ def tie_to_settle(result: dict[str, Any]) -> list[int] | None:
     return list(tied)
 
 
-def runoff_seats(result: dict[str, Any]) -> int | None:
-    """How many seats a runoff among the tied candidates would fill, or None if none is offered.
+def runoff_to_hold(result: dict[str, Any]) -> list[int] | None:
+    """The tied candidates a runoff election must decide between, if the count asks for one.
 
-    A runoff settles a tie by a new vote only when the tied candidates are all that is left
-    to contest the remaining seats: a plurality tie for the last seat(s), or a ranked count
-    that stops with every continuing candidate tied. A tie earlier in a ranked count (who is
-    eliminated first) is settled by lot: a vote between the weakest would not say who wins.
+    Only an election whose tie rule is the runoff asks for one, and only for a tie among
+    everyone still in the race for the last seat(s) (``domain.counting.rules``). As with a
+    lot, a position where no valid ballot was cast has nothing to settle. Results published
+    before runoffs were a rule lack the field: none was asked for.
     """
-    tied = tie_to_settle(result)
+    tied = result.get("runoff_required")
+    if not tied or not result.get("valid_ballots"):
+        return None
+    return list(tied)
+
+
+def runoff_seats(result: dict[str, Any]) -> int | None:
+    """How many seats the runoff among the tied candidates fills, or None if none is asked for."""
+    tied = runoff_to_hold(result)
     if tied is None:
         return None
-    elected = result["elected"]
-    left = min(result["seats"], len(result["candidates"])) - len(elected)
-    if result["method"] == Method.ranked:
-        counts = [s for s in result["trace"] if s["kind"] == StepKind.count]
-        continuing = {int(c) for c in counts[-1]["tallies"]} - set(elected) if counts else set()
-        if continuing != set(tied):
-            return None
-    if not 1 <= left < len(tied):
-        return None
-    return left
+    left = min(result["seats"], len(result["candidates"])) - len(result["elected"])
+    return left if 1 <= left < len(tied) else None

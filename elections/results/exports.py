@@ -5,7 +5,9 @@ programs. The ballots are the sealed list exactly as stored (random id, choices 
 tracking code; sorted by ballot id), read with the audit bundle's own ``ballot_rows``, so
 anyone can recount them with ``domain.counting.count`` and re-check the seal's digest. A
 position is described as the bundle's manifest describes it (``layout.position_header``), so
-a download and a bundle cannot disagree about a position's rules, ballot paper or seal.
+a download and a bundle cannot disagree about a position's rules, ballot paper or seal. A
+ranked position's ballots also come as the bundle's BLT file and rank table (no ids or
+tracking codes there), for a recount with another tool (``domain.recount_files``).
 """
 
 from __future__ import annotations
@@ -18,14 +20,18 @@ from typing import Any
 from elections.bundle import layout
 from elections.domain.audit_chain import ChainHead
 from elections.domain.counting import Method
+from elections.domain.csv_safe import csv_text
 from elections.domain.lifecycle import Phase
 from elections.domain.turnout import Breakdown, Row
 from elections.extensions import db
-from elections.files.csv_safe import csv_text
 from elections.models import Election, Position, Runoff
 from elections.queries.audit_log import head_row
 from elections.queries.export import ballot_rows, position_record
-from elections.queries.tally import position_result, tie_to_settle
+from elections.queries.tally import (
+    position_result,
+    runoff_to_hold,
+    tie_to_settle,
+)
 from elections.queries.turnout import election_turnout, min_group
 
 FORMAT = "school-elections-results"
@@ -62,6 +68,7 @@ def election_header(election: Election) -> dict[str, Any]:
         else election.published_at.isoformat(),
         "audit_head": {"seq": head.seq, "hash": head.hash, "provisional": provisional},
         "runoff_of_position": None if runoff is None else runoff.source_position_id,
+        "counting_rules": election.counting_rules.to_dict(),
     }
 
 
@@ -115,7 +122,11 @@ def _result_rows(election: Election) -> Iterator[list[object]]:
         if result is None:
             yield [*start, "nothing-to-count", "", "", "", "", ""]
             continue
-        status = "lot-required" if tie_to_settle(result) else "counted"
+        status = "counted"
+        if tie_to_settle(result):
+            status = "lot-required"
+        elif runoff_to_hold(result):
+            status = "runoff-required"
         valid = result["valid_ballots"]
         if result["method"] == Method.yesno:
             for answer in ("yes", "no"):
@@ -255,3 +266,24 @@ def ballots_json(position: Position) -> str:
             "ballots": [layout.ballot_data(ballot) for ballot in record.ballots],
         }
     )
+
+
+RECOUNT_NAMES = {"blt": "ballots.blt", "ranks": "ranks.csv"}
+"""How a ranked position's recount files are named when downloaded, by format."""
+
+
+def ballots_file(position: Position, fmt: str) -> tuple[str, str] | None:
+    """A position's ballots in a download format, with the file's name; None if not offered.
+
+    CSV and JSON for every position; BLT and the rank table for a ranked one.
+    """
+    stem = f"election-{position.election_id}-position-{position.id}"
+    if fmt == "csv":
+        return ballots_csv(position), f"{stem}-ballots.csv"
+    if fmt == "json":
+        return ballots_json(position), f"{stem}-ballots.json"
+    record = position_record(position, published=False)
+    made = {str(file.format): file.text for file in record.recount_files}
+    if fmt not in made:
+        return None
+    return made[fmt], f"{stem}-{RECOUNT_NAMES[fmt]}"

@@ -11,7 +11,9 @@ from wtforms.fields import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Optional
 
 EXPORT_KINDS = ("results", "turnout", "ballots")
-EXPORT_FORMATS = ("csv", "json")
+EXPORT_FORMATS = ("csv", "json", "blt", "ranks")
+BALLOT_ONLY_FORMATS = ("blt", "ranks")
+"""A ranked position's ballots as BLT and as the rank table: there is no such results file."""
 
 
 class ActionForm(FlaskForm):
@@ -19,18 +21,21 @@ class ActionForm(FlaskForm):
 
 
 class ExportForm(FlaskForm):
-    """Which file to download: results, turnout or one position's ballots, as CSV or JSON."""
+    """Which file to download: results, turnout or one position's ballots, and its format."""
 
     kind = HiddenField(validators=[InputRequired(), AnyOf(EXPORT_KINDS)])
     format = HiddenField(validators=[InputRequired(), AnyOf(EXPORT_FORMATS)])
     position = IntegerField(validators=[Optional()])
 
     def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
-        """A ballots download names its position."""
+        """A ballots download names its position; BLT and rank tables are ballots only."""
         if not super().validate(extra_validators):
             return False
         if self.kind.data == "ballots" and self.position.data is None:
             self.position.errors.append(_l("Choose a position."))
+            return False
+        if self.kind.data != "ballots" and self.format.data in BALLOT_ONLY_FORMATS:
+            self.format.errors.append(_l("Only ballots come in this format."))
             return False
         return True
 

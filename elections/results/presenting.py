@@ -22,7 +22,7 @@ from markupsafe import Markup
 from elections.domain.counting import Decision, Method, StepKind
 from elections.i18n.language import localized_title
 from elections.models import BallotSeal, Lot, Position, Runoff
-from elections.queries.tally import tie_to_settle
+from elections.queries.tally import runoff_to_hold, tie_to_settle
 from elections.results.charts import COMPACT, Bar, Marker, Tone, bar_chart
 
 Names = Mapping[int, str]
@@ -322,6 +322,15 @@ def _lot_required(step: Mapping[str, Any], names: Names, result: Mapping[str, An
     )
 
 
+def _runoff_required(step: Mapping[str, Any], names: Names, result: Mapping[str, Any]) -> str:
+    """A tie for the last seats that the election's tie rule sends to a runoff election."""
+    return _(
+        "%(names)s are tied for the last seats; under this election's tie rule a runoff "
+        "election among them decides, so the count stops here.",
+        names=_who(step, names),
+    )
+
+
 Sentence = Callable[[Mapping[str, Any], Names, Mapping[str, Any]], str]
 SENTENCES: dict[str, Sentence] = {
     StepKind.elected: _elected,
@@ -334,6 +343,7 @@ SENTENCES: dict[str, Sentence] = {
     StepKind.tie_lot: _tie_lot,
     StepKind.tie_immaterial: _tie_immaterial,
     StepKind.lot_required: _lot_required,
+    StepKind.runoff_required: _runoff_required,
 }
 """How each kind of step is told; the count steps are not, as the tables show them."""
 
@@ -363,6 +373,8 @@ def _short_action(step: Mapping[str, Any], names: Names) -> str | None:
         return _("Tie settled: %(names)s", names=join_names(step["chosen"], names))
     if kind == StepKind.lot_required:
         return _("Lot required: %(names)s", names=who)
+    if kind == StepKind.runoff_required:
+        return _("Runoff required: %(names)s", names=who)
     return None
 
 
@@ -560,6 +572,14 @@ def _outcome(result: Mapping[str, Any], names: Names) -> str:
             "A lot is required: %(names)s are tied and the count cannot go on without one.",
             names=join_names(tied, names),
         )
+    runoff = runoff_to_hold(result)
+    if runoff:
+        return _(
+            "A runoff election decides the last seats: %(names)s are tied for them. "
+            "Elected before the tie: %(elected)s.",
+            names=join_names(runoff, names),
+            elected=join_names(result["elected"], names) or "—",
+        )
     if not result["valid_ballots"] and result["method"] != Method.yesno:
         return _("No valid ballots were cast, so nobody is elected.")
     if result["method"] == Method.yesno:
@@ -634,7 +654,11 @@ def position_view(
     return PositionView(
         position=position,
         method=method_label(position),
-        state="lot-required" if tied else "counted",
+        state="lot-required"
+        if tied
+        else "runoff-required"
+        if runoff_to_hold(result)
+        else "counted",
         total=whole(result["total_ballots"]),
         valid=whole(result["valid_ballots"]),
         blank=whole(result["blank_ballots"]),

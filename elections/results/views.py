@@ -57,7 +57,12 @@ bp = Blueprint("results", __name__, url_prefix="/results")
 COMMITTEE = (Role.committee, Role.admin)
 EXPORT_LIMIT = "60 per minute"
 """Downloads write to the audit log, so one address cannot flood it."""
-MIMETYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json"}
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "blt": "text/plain; charset=utf-8",
+    "ranks": "text/csv; charset=utf-8",
+}
 
 
 # Ballot by ballot, with tracking codes: for the officials who recount and check the seals.
@@ -282,7 +287,7 @@ def create_runoff(election_id: int, position_id: int) -> BaseResponse:
 @public
 @limiter.limit(EXPORT_LIMIT)
 def export(election_id: int) -> Response:
-    """Download the results, the turnout or a position's ballots, as CSV or JSON."""
+    """Download the results, the turnout or a position's ballots (CSV, JSON; BLT and ranks)."""
     shown = visible_election(election_id)
     form = ExportForm()
     if not form.validate():
@@ -300,20 +305,20 @@ ELECTION_FILES = {
     "results": {"csv": exports.results_csv, "json": exports.results_json},
     "turnout": {"csv": exports.turnout_csv, "json": exports.turnout_json},
 }
-BALLOT_FILES = {"csv": exports.ballots_csv, "json": exports.ballots_json}
 
 
 def _download(election: Election, form: ExportForm) -> tuple[str, str, int | None]:
     """The file the form asks for, its name, and its position when it holds ballots."""
     kind, fmt = form.kind.data, form.format.data
     if kind != "ballots":
-        return ELECTION_FILES[kind][fmt](election), f"election-{election.id}-{kind}.{fmt}", None
+        write = ELECTION_FILES[kind].get(fmt) or abort(404)
+        return write(election), f"election-{election.id}-{kind}.{fmt}", None
     if not may_read_ballots():
         abort(403)
     require_exportable(election)
     chosen = election_position(election, form.position.data)
-    name = f"election-{election.id}-position-{chosen.id}-ballots.{fmt}"
-    return BALLOT_FILES[fmt](chosen), name, chosen.id
+    content, name = exports.ballots_file(chosen, fmt) or abort(404)
+    return content, name, chosen.id
 
 
 @bp.post("/<int:election_id>/protocol")

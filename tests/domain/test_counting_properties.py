@@ -12,6 +12,7 @@ from elections.domain.counting import (
     NO,
     YES,
     Ballot,
+    CountingRules,
     Method,
     StepKind,
     TallyResult,
@@ -179,7 +180,8 @@ def test_strict_majority_of_first_preferences_always_wins_irv(
 def test_stv_for_one_seat_agrees_with_instant_runoff(election: tuple) -> None:
     candidates, ballots, _ = election
     irv = count(Method.ranked, candidates, ballots)
-    stv = count_stv(candidates, group_ballots(Method.ranked, candidates, 1, ballots), 1, ())
+    grouped = group_ballots(Method.ranked, candidates, 1, ballots)
+    stv = count_stv(candidates, grouped, 1, (), CountingRules())
 
     assert (stv.elected, stv.lot_required) == (irv.elected, irv.lot_required)
 

@@ -12,6 +12,7 @@ import pytest
 from elections.domain import codes, counting
 from elections.domain.audit_chain import ChainHead, ChainProblem, format_time, make_entry
 from elections.domain.ballot import encode_ballot, seal_digest
+from elections.domain.recount_files import RecountFile, RecountFormat
 from elections.domain.verification import (
     BallotRecord,
     CandidateRecord,
@@ -23,6 +24,7 @@ from elections.domain.verification import (
     SealRecord,
     Status,
     describe,
+    recount_texts,
     result_digest,
     results_detail,
     verify,
@@ -607,3 +609,171 @@ def test_a_lot_entry_naming_no_position_is_ignored_not_a_crash():
     )
     report = verify(forged, [election])  # a crash before: a list is no dictionary key
     assert verdict(report, CheckKind.lots, SINGLE).status == Status.ok
+
+
+# The counting rules recorded at opening, and the recount files of a ranked position.
+
+
+def opened_with(entries: list, rules: object) -> list:
+    """The same log, its ``election-opened`` entry carrying these counting rules."""
+    actions = [
+        (
+            e.action,
+            e.election_id,
+            {**e.details, "counting_rules": rules} if e.action == "election-opened" else e.details,
+        )
+        for e in entries
+    ]
+    return log_of(actions)
+
+
+def head_of(entries: list) -> ChainHead:
+    """The head the publication recorded: the log's last entry."""
+    return ChainHead(entries[-1].seq, entries[-1].hash)
+
+
+def test_the_rules_recorded_at_opening_are_checked():
+    entries, election = scenario()
+    entries = opened_with(entries, {"tie": "earlier-rounds"})
+    election = dataclasses.replace(election, published_head=head_of(entries))
+
+    check = verdict(verify(entries, [election]), CheckKind.rules_recorded)
+
+    assert check.status == Status.ok
+    assert "tie rule earlier-rounds" in describe(check)
+
+
+def test_an_election_opened_before_rules_were_recorded_has_the_defaults():
+    entries, election = scenario()  # its opening entry records no rules
+
+    assert verdict(verify(entries, [election]), CheckKind.rules_recorded).status == Status.ok
+    changed = dataclasses.replace(
+        election, counting_rules=counting.CountingRules(tie=counting.TieRule.lot)
+    )
+    check = verdict(verify(entries, [changed]), CheckKind.rules_recorded)
+    assert check.problem == Problem.recorded_rules_differ
+
+
+@pytest.mark.parametrize(
+    "recorded", [{"tie": "lot"}, {"tie": "coin"}, "lot", {"tie": "lot", "x": 1}]
+)
+def test_rules_other_than_the_recorded_ones_fail(recorded):
+    entries, election = scenario()
+    entries = opened_with(entries, recorded)
+    election = dataclasses.replace(election, published_head=head_of(entries))
+
+    report = verify(entries, [election])
+
+    assert verdict(report, CheckKind.rules_recorded).problem == Problem.recorded_rules_differ
+    assert "differ from the ones the audit log recorded" in describe(report.first_failure)
+
+
+def runoff_election(claimed: counting.TieRule) -> tuple[list, ElectionRecord]:
+    """A ranked final tie counted (and published) under the runoff rule, its records claiming
+    ``claimed``."""
+    choices = [(4,)] * 4 + [(5,)] * 3 + [(6, 5)]
+    runoff = counting.CountingRules(tie=counting.TieRule.runoff)
+    tally = counting.count("ranked", (4, 5, 6), choices, rules=runoff)
+    ranked = dataclasses.replace(
+        position(RANKED, "ranked", (4, 5, 6), choices), result=counting.result_to_dict(tally)
+    )
+    entries, election = published_with([ranked])
+    entries = opened_with(entries, runoff.to_dict())
+    rules = counting.CountingRules(tie=claimed)
+    return entries, dataclasses.replace(
+        election, published_head=head_of(entries), counting_rules=rules
+    )
+
+
+def test_the_recount_applies_the_rules_recorded_at_opening():
+    entries, election = runoff_election(counting.TieRule.runoff)
+
+    report = verify(entries, [election])
+
+    assert report.ok, [describe(c) for c in report.checks if c.failed]
+    assert election.positions[0].result["runoff_required"] == [4, 5]
+
+
+def test_records_claiming_another_tie_rule_fail_both_the_rules_and_the_recount():
+    entries, election = runoff_election(counting.TieRule.earlier_rounds)
+
+    report = verify(entries, [election])
+
+    assert verdict(report, CheckKind.rules_recorded).problem == Problem.recorded_rules_differ
+    assert verdict(report, CheckKind.recount, RANKED).problem == Problem.result_differs
+
+
+def test_a_result_published_before_runoffs_were_a_rule_still_recounts():
+    ranked = position(RANKED, "ranked", (4, 5, 6), [(4, 5), (5, 4), (6, 4), (4,), (5, 6, 4)])
+    older = {k: v for k, v in ranked.result.items() if k != "runoff_required"}
+    entries, election = published_with([dataclasses.replace(ranked, result=older)])
+
+    report = verify(entries, [election])
+
+    assert verdict(report, CheckKind.recount, RANKED).status == Status.ok
+
+
+def with_recount_files(record: PositionRecord, title: str = "Council") -> PositionRecord:
+    """The position with the BLT file and rank table a bundle would carry."""
+    names = {RecountFormat.blt: "ballots/p.blt", RecountFormat.rank_table: "ballots/p-ranks.csv"}
+    files = tuple(
+        RecountFile(names[fmt], fmt, text) for fmt, text in recount_texts(title, record).items()
+    )
+    return dataclasses.replace(record, recount_files=files)
+
+
+def test_the_recount_files_made_from_the_sealed_ballots_pass():
+    entries, election = scenario()
+    election = replace_position(
+        election, RANKED, recount_files=with_recount_files(election.positions[1]).recount_files
+    )
+
+    check = verdict(verify(entries, [election]), CheckKind.recount_files, RANKED)
+
+    assert check.status == Status.ok
+    assert "ballots/p.blt, ballots/p-ranks.csv match the sealed ballots" in describe(check)
+    assert [c.kind for c in verify(entries, [election]).checks].count(CheckKind.recount_files) == 1
+
+
+@pytest.mark.parametrize(
+    ("fmt", "change", "line"),
+    [
+        (RecountFormat.blt, lambda t: t.replace("\n1 1 2 0\n", "\n2 1 2 0\n"), 3),
+        (RecountFormat.blt, lambda t: t.replace('"Candidate 5"', '"Candidate 6"'), 9),
+        (RecountFormat.blt, lambda t: t + "1 1 0\n", 12),
+        (RecountFormat.blt, lambda t: t.rsplit("\n", 2)[0] + "\n", 11),
+        (RecountFormat.rank_table, lambda t: t.replace("Candidate 6", "Candidate 4", 1), 5),
+        (RecountFormat.rank_table, lambda t: t.replace("\r\n", "\n"), 1),
+        (RecountFormat.rank_table, lambda t: t.removeprefix("\ufeff"), 1),
+    ],
+)
+def test_a_changed_line_of_a_recount_file_is_named(fmt, change, line):
+    entries, election = scenario()
+    record = with_recount_files(election.positions[1])
+    files = tuple(
+        dataclasses.replace(f, text=change(f.text)) if f.format is fmt else f
+        for f in record.recount_files
+    )
+    assert files != record.recount_files
+    election = replace_position(election, RANKED, recount_files=files)
+
+    report = verify(entries, [election])
+    check = verdict(report, CheckKind.recount_files, RANKED)
+
+    assert check.problem == Problem.recount_file_differs
+    name = "ballots/p.blt" if fmt is RecountFormat.blt else "ballots/p-ranks.csv"
+    assert check.detail == {"file": name, "line": line}
+    assert f"{name} line {line} is not what the sealed ballots give" in describe(check)
+
+
+def test_recount_files_of_a_box_with_an_unreadable_ballot_fail_naming_it():
+    entries, election = scenario()
+    record = with_recount_files(election.positions[1])
+    bad = dataclasses.replace(record.ballots[0], choices="[4,4]")
+    election = replace_position(
+        election, RANKED, recount_files=record.recount_files, ballots=(bad, *record.ballots[1:])
+    )
+
+    check = verdict(verify(entries, [election]), CheckKind.recount_files, RANKED)
+
+    assert (check.problem, check.detail) == (Problem.bad_ballot, {"ballot": bad.id})

@@ -10,13 +10,15 @@ tests all compute the same figures. Methods:
 - yesno: one candidate passes when yes / (yes + no) is strictly above the threshold.
 
 Blank ballots are reported apart and never count toward a majority, quota or threshold base.
-Ties are never broken silently: backwards tie-breaking where the rules allow it (ranked), then
-the first lot in `lots` that covers the whole tied group (a lot orders candidates favoured
-first: it wins the seat, survives the elimination, or has its surplus transferred first).
-Without one, a tie that decides a seat or an elimination stops the count: `complete` is False,
+Ties are never broken silently, and the election's tie rule (`rules`, see `rules.py`) says
+how they are settled: backwards tie-breaking where the rule allows it (ranked), then the first
+lot in `lots` that covers the whole tied group (a lot orders candidates favoured first: it
+wins the seat, survives the elimination, or has its surplus transferred first). Without one,
+a tie that decides a seat or an elimination stops the count: `complete` is False,
 `lot_required` is the tied group and `elected` holds the seats decided before it. The app
-records a lot for exactly that group and counts again. Ties that cannot change who is elected
-(below the winners, say) need no lot.
+records a lot for exactly that group and counts again. Under the runoff rule a tie for the
+last seats stops the count with `runoff_required` instead, for a runoff election among the
+tied. Ties that cannot change who is elected (below the winners, say) need no lot.
 """
 
 from collections.abc import Iterable, Sequence
@@ -47,14 +49,17 @@ from .model import (
 )
 from .plurality import count_plurality
 from .ranked import count_irv, count_stv
+from .rules import DEFAULT_RULES, CountingRules, TieRule
 from .yesno import count_yesno
 
 __all__ = [
+    "DEFAULT_RULES",
     "NO",
     "YES",
     "Ballot",
     "BallotProblem",
     "CountRefused",
+    "CountingRules",
     "Decision",
     "ElectionProblem",
     "InvalidBallot",
@@ -65,6 +70,7 @@ __all__ = [
     "Method",
     "StepKind",
     "TallyResult",
+    "TieRule",
     "TraceStep",
     "count",
     "lot_order",
@@ -80,6 +86,7 @@ def count(
     seats: int = 1,
     lots: Sequence[Sequence[int]] = (),
     threshold: Fraction = Fraction(1, 2),
+    rules: CountingRules = DEFAULT_RULES,
 ) -> TallyResult:
     """Count the ballots of one election; the same inputs in any order give the same result.
 
@@ -96,10 +103,10 @@ def count(
     if method is Method.yesno:
         return count_yesno(paper[0], grouped, Fraction(threshold))
     if method is Method.ranked and seats == 1:
-        return count_irv(paper, grouped, checked_lots)
+        return count_irv(paper, grouped, checked_lots, rules)
     if method is Method.ranked:
-        return count_stv(paper, grouped, seats, checked_lots)
-    return count_plurality(method, paper, grouped, seats, checked_lots)
+        return count_stv(paper, grouped, seats, checked_lots, rules)
+    return count_plurality(method, paper, grouped, seats, checked_lots, rules)
 
 
 def _check_election(

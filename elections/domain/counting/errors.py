@@ -31,6 +31,7 @@ class ElectionProblem(StrEnum):
     bad_seats = "bad-seats"
     not_one_candidate = "not-one-candidate"
     bad_threshold = "bad-threshold"
+    bad_rules = "bad-rules"
 
 
 class LotProblem(StrEnum):

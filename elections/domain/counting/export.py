@@ -12,7 +12,8 @@ def result_to_dict(result: TallyResult) -> dict[str, Any]:
     Fractions become strings in `str(Fraction)` form ("7/2", or "3" when whole), which
     `Fraction(text)` reads back exactly; floats would invite rounding disputes, so the page
     formats decimals itself. Mapping keys become strings (JSON objects allow no others),
-    enums their stored values, and sets sorted lists.
+    enums their stored values, and sets sorted lists. ``runoff_required`` came later than the
+    other fields: a result published before it lacks the field, which reads as None.
     """
     return {
         "method": str(result.method),
@@ -25,6 +26,7 @@ def result_to_dict(result: TallyResult) -> dict[str, Any]:
         "elected": list(result.elected),
         "complete": result.complete,
         "lot_required": _sorted_or_none(result.lot_required),
+        "runoff_required": _sorted_or_none(result.runoff_required),
         "quota": _exact(result.quota),
         "exhausted": _exact(result.exhausted),
         "passed": result.passed,

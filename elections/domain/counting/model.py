@@ -38,6 +38,7 @@ class StepKind(StrEnum):
     tie_lot = "tie-lot"
     tie_immaterial = "tie-immaterial"
     lot_required = "lot-required"
+    runoff_required = "runoff-required"
 
 
 class Decision(StrEnum):
@@ -67,6 +68,8 @@ class TraceStep:
       needed; `chosen` is the first in ballot-paper order, or all of them when their ballots
       have nowhere to go, so eliminating them together is the same as in any order.
     - lot_required: the count stops until a lot orders `candidates`.
+    - runoff_required: the election's tie rule sends the tied `candidates`, all still in the
+      race for the seats left, to a runoff election; the count stops there.
 
     For ties, `chosen` is who the tie picks for `decision`: to win the seat, to be eliminated, or
     to have their surplus transferred first.
@@ -108,3 +111,4 @@ class TallyResult:
     yes: int | None = None
     no: int | None = None
     threshold: Fraction | None = None
+    runoff_required: frozenset[int] | None = None

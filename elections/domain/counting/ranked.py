@@ -10,10 +10,13 @@ the one with more than half of the continuing votes); if no more continuing cand
 left than seats, elect them all; otherwise transfer the largest untransferred surplus, or,
 if there is none, eliminate the lowest candidate, passing on their ballots at full value.
 
-Ties, for an elimination or for which of two equal surpluses goes first, are settled in order:
+Ties, for an elimination or for which of two equal surpluses goes first, are settled as the
+election's tie rule says (``rules``). Under the runoff rule a tie for the last seat(s) among
+every candidate still in the race stops the count for a runoff election. Otherwise, in order:
 backwards tie-breaking (the tallies of the most recent earlier round that tells the tied
-candidates apart), then a lot the committee drew for them (earlier in the lot is favoured:
-survives, or has their surplus transferred first). Failing both, a tie that cannot change who
+candidates apart; skipped under the rule "a lot at once"), then a lot the committee drew for
+them (earlier in the lot is favoured: survives, or has their surplus transferred first).
+Failing both, a tie that cannot change who
 is elected is settled without a lot and marked as such in the trace: tied candidates whose
 ballots have nowhere to go are eliminated together; when one seat is left and someone is sure
 to take it, the first tied in ballot-paper order is taken; otherwise every way of settling the
@@ -30,6 +33,7 @@ from typing import Any
 from .ballots import GroupedBallots
 from .lots import find_lot
 from .model import Ballot, Decision, Method, StepKind, TallyResult, TraceStep
+from .rules import CountingRules, TieRule
 
 EXPLORATION_LIMIT = 256
 """How many trial recounts may be spent proving a tie immaterial before asking for a lot."""
@@ -45,9 +49,10 @@ def count_irv(
     candidates: tuple[int, ...],
     ballots: GroupedBallots,
     lots: tuple[tuple[int, ...], ...],
+    rules: CountingRules,
 ) -> TallyResult:
     """Elect the first candidate with over half the continuing votes, eliminating the lowest."""
-    return _count(candidates, ballots, 1, lots, quota=None)
+    return _count(candidates, ballots, 1, lots, rules, quota=None)
 
 
 def count_stv(
@@ -55,10 +60,11 @@ def count_stv(
     ballots: GroupedBallots,
     seats: int,
     lots: tuple[tuple[int, ...], ...],
+    rules: CountingRules,
 ) -> TallyResult:
     """Fill the seats by single transferable vote (Droop quota, weighted inclusive Gregory)."""
     quota = Fraction(ballots.valid // (seats + 1) + 1)
-    return _count(candidates, ballots, seats, lots, quota)
+    return _count(candidates, ballots, seats, lots, rules, quota)
 
 
 def _count(
@@ -66,6 +72,7 @@ def _count(
     ballots: GroupedBallots,
     seats: int,
     lots: tuple[tuple[int, ...], ...],
+    rules: CountingRules,
     quota: Fraction | None,
 ) -> TallyResult:
     """Run a ranked count to its end and package it as a result."""
@@ -75,8 +82,8 @@ def _count(
         first_counts[ballot[0]] += copies
         by_first[ballot[0]].append((ballot, 0, copies))
     piles = {candidate: {Fraction(1): entries} for candidate, entries in by_first.items()}
-    rules = _Rules(candidates, seats, quota, lots, _Budget(EXPLORATION_LIMIT))
-    final = _RankedCount(rules, piles, set(candidates))
+    fixed = _Rules(candidates, seats, quota, lots, rules.tie, _Budget(EXPLORATION_LIMIT))
+    final = _RankedCount(fixed, piles, set(candidates))
     final.run()
     return TallyResult(
         method=Method.ranked,
@@ -87,11 +94,12 @@ def _count(
         blank_ballots=ballots.blank,
         first_counts=first_counts,
         elected=tuple(final.elected),
-        complete=final.lot_required is None,
+        complete=not final.stopped,
         lot_required=final.lot_required,
         trace=tuple(final.trace),
         quota=quota,
         exhausted=final.exhausted,
+        runoff_required=final.runoff_required,
     )
 
 
@@ -110,6 +118,7 @@ class _Rules:
     seats: int
     quota: Fraction | None
     lots: tuple[tuple[int, ...], ...]
+    tie: TieRule
     budget: _Budget
 
 
@@ -127,10 +136,16 @@ class _RankedCount:
     history: list[dict[int, Fraction]] = field(default_factory=list)
     trace: list[TraceStep] = field(default_factory=list)
     lot_required: frozenset[int] | None = None
+    runoff_required: frozenset[int] | None = None
     round: int = 0
 
+    @property
+    def stopped(self) -> bool:
+        """Whether the count stopped at a tie only a lot or a runoff can settle."""
+        return self.lot_required is not None or self.runoff_required is not None
+
     def run(self) -> None:
-        """Count round after round until the seats are filled or a lot is required."""
+        """Count round after round until the seats are filled or a tie stops the count."""
         while True:
             tallies = self._record_round()
             if self._elect(tallies):
@@ -226,6 +241,33 @@ class _RankedCount:
     ) -> tuple[int, ...] | None:
         """Say who a tie picks, or None once the count has finished while settling it."""
         eliminating = decision is Decision.elimination
+        if self.rules.tie is TieRule.runoff and self._for_the_last_seats(decision, group):
+            self._add_step(StepKind.runoff_required, group, decision=Decision.seat)
+            self.runoff_required = frozenset(group)
+            return None
+        if self.rules.tie is not TieRule.lot:
+            group = self._narrow_by_earlier_rounds(decision, group)
+            if len(group) == 1:
+                return group
+        order = find_lot(group, self.rules.lots)
+        if order is not None:
+            chosen = order[-1:] if eliminating else order[:1]
+            self._add_step(StepKind.tie_lot, group, chosen, order=order, decision=decision)
+            return chosen
+        if eliminating and self._going_nowhere(group):
+            self._add_step(StepKind.tie_immaterial, group, group, decision=decision)
+            return group
+        if self._last_seat_decided(tallies):
+            self._add_step(StepKind.tie_immaterial, group, group[:1], decision=decision)
+            return group[:1]
+        self._explore(decision, group, tallies)
+        return None
+
+    def _narrow_by_earlier_rounds(
+        self, decision: Decision, group: tuple[int, ...]
+    ) -> tuple[int, ...]:
+        """The tied candidates the latest earlier rounds single out, one round after another."""
+        eliminating = decision is Decision.elimination
         for earlier in range(len(self.history) - 2, -1, -1):
             values = [self.history[earlier][candidate] for candidate in group]
             target = min(values) if eliminating else max(values)
@@ -240,20 +282,16 @@ class _RankedCount:
                 )
                 group = narrowed
                 if len(group) == 1:
-                    return group
-        order = find_lot(group, self.rules.lots)
-        if order is not None:
-            chosen = order[-1:] if eliminating else order[:1]
-            self._add_step(StepKind.tie_lot, group, chosen, order=order, decision=decision)
-            return chosen
-        if eliminating and self._going_nowhere(group):
-            self._add_step(StepKind.tie_immaterial, group, group, decision=decision)
-            return group
-        if self._last_seat_decided(tallies):
-            self._add_step(StepKind.tie_immaterial, group, group[:1], decision=decision)
-            return group[:1]
-        self._explore(decision, group, tallies)
-        return None
+                    break
+        return group
+
+    def _for_the_last_seats(self, decision: Decision, group: tuple[int, ...]) -> bool:
+        """Whether a tie for elimination is among everyone still in the race for the seats left.
+
+        Then eliminating one of them decides who fills those seats: a runoff among exactly
+        these candidates can take its place.
+        """
+        return decision is Decision.elimination and set(group) == self.continuing
 
     def _going_nowhere(self, group: tuple[int, ...]) -> bool:
         """Whether eliminating the tied candidates would move no votes, whatever the order.
@@ -303,7 +341,7 @@ class _RankedCount:
             branch._act(decision, (candidate,), tallies)
             branch.run()
             first = first or branch
-            if branch.lot_required is not None or set(branch.elected) != set(first.elected):
+            if branch.stopped or set(branch.elected) != set(first.elected):
                 break
         else:
             for state in fields(self):
@@ -370,5 +408,6 @@ class _RankedCount:
             history=list(self.history),
             trace=list(self.trace),
             lot_required=self.lot_required,
+            runoff_required=self.runoff_required,
             round=self.round,
         )

@@ -2,10 +2,18 @@
 
 from flask import Flask
 
-from elections.cli import audit, polls, roll, users
+from elections.cli import audit, polls, roll, sign_in, users
 from elections.cli.demo.commands import demo
 
-COMMANDS = (users.user, roll.roll, demo, polls.election, polls.polls, audit.audit)
+COMMANDS = (
+    users.user,
+    roll.roll,
+    demo,
+    polls.election,
+    polls.polls,
+    audit.audit,
+    sign_in.sign_in,
+)
 
 
 def init_app(app: Flask) -> None:

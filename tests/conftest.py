@@ -104,19 +104,13 @@ class IsolatedRequestClient(FlaskClient):
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
     """An app bound to an empty database."""
-    app = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": database_url(tmp_path)})
-    app.test_client_class = IsolatedRequestClient
-    with app.app_context():
-        reset_database()
-        limiter.reset()
+    with running_app(tmp_path) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 @contextmanager
 def running_app(tmp_path: Path, **overrides: object) -> Iterator[Flask]:
-    """An app like ``app``'s with some settings of its own (a proxy, a limits store)."""
+    """An app bound to an empty database, with any settings of its own (a proxy, a store)."""
     settings = {"SQLALCHEMY_DATABASE_URI": database_url(tmp_path), **overrides}
     app = create_app(TestingConfig, settings)
     app.test_client_class = IsolatedRequestClient

@@ -166,8 +166,9 @@ def sign_in(actor: Actor, username: str, secret: str) -> Attempt:
         record(actor, "sign-in", object_type="user", object_id=user.id)
         db.session.commit()
         return Attempt(user)
-    slow_down_s = _count_failure(actor, accounts.logged_name(username), address, account)
-    record(actor, "sign-in-failed", details={"username": accounts.logged_name(username)})
+    typed = accounts.logged_name(username)
+    slow_down_s = _count_failure(actor, typed, address, account)
+    record(actor, "sign-in-failed", details={"username": typed})
     db.session.commit()
     return Attempt(None, slow_down_s)
 

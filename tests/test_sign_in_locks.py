@@ -79,9 +79,19 @@ def test_a_lab_turned_away_after_a_flood_is_let_in_again(app, staff_client):
 
 def test_nothing_reached_says_so(app, staff_client):
     committee, _member = staff_client("admin")
+    first = committee.get("/committee/sign-in-limits").text
+    assert "No limit has been reached in the last 24 hours." in first
+    assert "This field is required" not in first
     page = committee.get("/committee/sign-in-limits?name=0799999").text
-    assert "No limit has been reached in the last 24 hours." in page
     assert "0 failed sign-ins counted" in page
+
+
+@pytest.mark.parametrize("typed", ["", "   ", "7" * 65])
+def test_a_lookup_of_nothing_or_too_much_says_what_to_type(app, staff_client, typed):
+    committee, _member = staff_client("committee")
+    page = committee.get("/committee/sign-in-limits", query_string={"name": typed}).text
+    assert "failed sign-ins counted" not in page
+    assert 'aria-invalid="true"' in page
 
 
 @pytest.mark.parametrize(

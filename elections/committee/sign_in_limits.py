@@ -51,13 +51,14 @@ class LiftForm(FlaskForm):
 def sign_in_limits() -> str:
     """What reached a sign-in limit in the last day, and the count of what was looked up."""
     lookup = LookupForm(request.args)
-    found = signing_in.lookup(lookup.name.data) if lookup.validate() else None
+    searched = "name" in request.args  # a first visit asks nothing, so shows no error
+    found = signing_in.lookup(lookup.name.data) if searched and lookup.validate() else None
     return render_template(
         "committee/sign_in_limits.html",
         locks=signing_in.recent_locks(),
         lookup=lookup,
         found=found,
-        searched=bool(request.args),
+        searched=searched,
     )
 
 

@@ -74,12 +74,24 @@ class Config:
     TURNOUT_MIN_GROUP = _env_int("TURNOUT_MIN_GROUP", 5)
     SCHEDULE_CHECK_SECONDS = float(_env("SCHEDULE_CHECK_SECONDS", "1") or 1)
 
-    # Sign-in limits: memory:// counts in each process on its own; with several gunicorn
-    # workers or machines set a shared store, e.g. redis://host:6379 (needs ``redis``).
+    # Sign-in limits count failed attempts (elections/operations/sign_in.py). memory:// counts
+    # in each process on its own: production refuses it unless RATELIMIT_PER_PROCESS_ACCEPTED
+    # says one process serves everyone. Several processes share Redis (redis://host:6379/0).
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_PER_PROCESS_ACCEPTED = _env_bool("RATELIMIT_PER_PROCESS_ACCEPTED", False)
+    # A store that fails raises StorageError at once (sign-in then counts in memory for a
+    # while), instead of holding a worker: a local Redis answers in well under a second.
+    RATELIMIT_STORAGE_OPTIONS: ClassVar[dict] = {
+        "wrap_exceptions": True,
+        "socket_connect_timeout": 1,
+        "socket_timeout": 1,
+    }
     RATELIMIT_HEADERS_ENABLED = True
-    SIGNIN_LIMIT_PER_ACCOUNT = _env("SIGNIN_LIMIT_PER_ACCOUNT", "10 per 15 minutes")
     SIGNIN_LIMIT_PER_ADDRESS = _env("SIGNIN_LIMIT_PER_ADDRESS", "600 per 15 minutes")
+    SIGNIN_LIMIT_PER_ACCOUNT_AND_ADDRESS = _env(
+        "SIGNIN_LIMIT_PER_ACCOUNT_AND_ADDRESS", "10 per 15 minutes"
+    )
+    SIGNIN_CEILING_PER_ACCOUNT = _env("SIGNIN_CEILING_PER_ACCOUNT", "100 per 15 minutes")
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
     PREFERRED_URL_SCHEME = "http"
 
@@ -112,6 +124,8 @@ class ProductionConfig(Config):
     # site and for this host only, so no sibling subdomain can plant a session (fixation).
     SESSION_COOKIE_NAME = "__Host-session"
     PREFERRED_URL_SCHEME = "https"
+    # Shipped for several workers: one count of failed sign-ins for every process.
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
 
 
 CONFIGS: dict[str, type[Config]] = {

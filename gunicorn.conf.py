@@ -1,9 +1,14 @@
 """Gunicorn settings for production: ``gunicorn -c gunicorn.conf.py wsgi:app``.
 
 The app keeps no state of its own, so any number of these processes, on any number of
-machines, can share one PostgreSQL. This file is the server's, not the app's: it reads
-its few knobs from the environment here (``config.py`` stays the only reader for the
-app's settings), and any value can still be overridden on the command line.
+machines, can share one PostgreSQL, and one Redis for the counts of failed sign-ins. With
+``RATELIMIT_STORAGE_URI=memory://`` each worker would count on its own, so a production
+worker refuses to boot, and gunicorn with it, unless ``RATELIMIT_PER_PROCESS_ACCEPTED``
+says that one process serves the whole school.
+
+This file is the server's, not the app's: it reads its few knobs from the environment
+here (``config.py`` stays the only reader for the app's settings), and any value can
+still be overridden on the command line.
 
 * ``WEB_CONCURRENCY``: worker processes (default: two per CPU core, plus one);
 * ``GUNICORN_BIND``: address to listen on (default ``127.0.0.1:8000``, behind nginx);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Run every check: lint, the whole suite on SQLite, then again on PostgreSQL.
 # PostgreSQL runs wherever its server binaries are installed (a throw-away cluster
-# on loopback); browser tests run wherever /usr/bin/chromium is. With
-# REQUIRE_FULL_SUITE=1 (as in CI) a missing one is a failure, not a skip.
+# on loopback); the tests of the shared sign-in limits start their own redis-server on
+# loopback wherever Debian's is installed; browser tests run wherever /usr/bin/chromium is.
+# With REQUIRE_FULL_SUITE=1 (as in CI) a missing one is a failure, not a skip.
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/venv.sh

@@ -28,12 +28,17 @@ kinds of request are timed:
 
 The timed phase alternates the four in rounds (rotating their order), so a machine shared
 with other work slows them alike and their ratios stay fair. Each round's requests come
-from ``--clients`` threads at once. Afterwards the app's SQLite
-configuration is timed the same way, alone, for comparison. Then the run checks that no
-vote was lost or doubled (ballots per position as expected, participations equal to
-ballots, all of a student's ballots or none, every receipt's codes stored exactly once,
-one ``voted`` audit entry per voter) and that the audit chain verifies, and it ends with
-``name=value`` lines.
+from ``--clients`` threads at once. Then a **sign-in round**: a whole school
+(``--signin-students``, 1,500) signs in during one break, every request from one address
+as behind a computer lab's NAT, through a server with the production code hash and the
+default sign-in limits kept in Redis (a redis-server of its own, when one is installed;
+otherwise each process's memory, and the run says so). One student in ten first mistypes
+their code; timed: every ``POST /sign-in``. None may be answered 429. Afterwards the app's
+SQLite configuration is timed the same way as the casts, alone, for comparison. Then the
+run checks that no vote was lost or doubled (ballots per position as expected,
+participations equal to ballots, all of a student's ballots or none, every receipt's
+codes stored exactly once, one ``voted`` audit entry per voter) and that the audit chain
+verifies, and it ends with ``name=value`` lines.
 """
 
 from __future__ import annotations
@@ -51,7 +56,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
@@ -64,6 +69,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import create_engine, text
 
 from bench.floor_app import FLOOR_PATH
+from config import Config
 from tests.gunicorn_harness import (
     BALLOTS_PER_VOTER,
     ROOT,
@@ -71,6 +77,7 @@ from tests.gunicorn_harness import (
     GunicornServer,
     Poll,
     ballot_box,
+    free_port,
     fresh_database,
     migrate,
     open_poll,
@@ -94,6 +101,7 @@ class Options:
     students: int
     rounds: int
     sqlite_students: int
+    signin_students: int
     clients: int
     workers: int
     database_url: str | None
@@ -318,6 +326,9 @@ class Results:
     trivial: Measurement
     floor: Measurement
     sqlite: Measurement = field(default_factory=lambda: Measurement("sqlite"))
+    signin: Measurement = field(default_factory=lambda: Measurement("sign-in"))
+    typos: Measurement = field(default_factory=lambda: Measurement("sign-in typo"))
+    throttled: int = 0  # sign-ins answered 429
     problems: list[str] = field(default_factory=list)
 
 
@@ -379,6 +390,65 @@ def run_postgres(admin_url: str, options: Options, logs: Path) -> Results:
     return measured
 
 
+@contextlib.contextmanager
+def limits_store(logs: Path) -> Iterator[dict[str, str]]:
+    """A redis-server of the run's own for the sign-in limits, or memory:// where none is."""
+    env = {**os.environ, "REDIS_TEST_PORT": str(free_port()), "REDIS_TEST_DIR": str(logs / "redis")}
+    script = str(ROOT / "scripts" / "redis-test-server")
+    started = subprocess.run([script, "start"], env=env, capture_output=True, text=True)
+    if started.returncode:
+        print(f"no redis-server ({started.stderr.strip()}): limits counted per process")
+        yield {}  # server_environment's memory://, accepted for this run
+        return
+    url = started.stdout.strip()
+    try:
+        yield {"RATELIMIT_STORAGE_URI": url, "RATELIMIT_PER_PROCESS_ACCEPTED": "0"}
+    finally:
+        subprocess.run([script, "stop"], env=env, check=False)
+
+
+def run_signin(admin_url: str, options: Options, logs: Path, into: Results) -> None:
+    """A school signing in during one break from one address, with the production code hash."""
+    url = fresh_database(admin_url, "elections_bench_signin")
+    migrate(url)
+    method = Config.ACCESS_CODE_HASH_METHOD
+    print(f"sign-in: seeding {options.signin_students} students, codes hashed {method} (untimed)")
+    poll = open_poll(url, options.signin_students, AUDIT_KEY, code_hash_method=method)
+    with limits_store(logs) as store:
+        env = server_environment(url, AUDIT_HMAC_KEY=AUDIT_KEY, **store)
+        server = GunicornServer(env, workers=options.workers, log_path=logs / "signin.log")
+        with start_servers(server):
+            print(
+                f"sign-in: limits in {env['RATELIMIT_STORAGE_URI']}; every request from"
+                " 127.0.0.1, as one lab's NAT address; one student in ten mistypes first"
+            )
+            typos, correct = signin_requests(poll, server.port, options.clients)
+            responses = fire(into.typos, server.port, typos, options.clients, 200)
+            responses += fire(into.signin, server.port, correct, options.clients, 302)
+    into.throttled = sum(status_of(response) == 429 for response in responses)
+    for measurement in (into.typos, into.signin):
+        print(measurement.line())
+
+
+def signin_requests(poll: Poll, port: int, clients: int) -> tuple[list[bytes], list[bytes]]:
+    """Each student's sign-in page (untimed); their typo, if they make one, and right code."""
+
+    def prepare(index: int) -> tuple[bytes | None, bytes]:
+        number, code, _shanyrak = poll.students[index]
+        browser = Browser(port, timeout_s=60)
+        token = browser.get("/sign-in").csrf_token()
+        cookie = "; ".join(f"{k}={v}" for k, v in browser.cookies.items())
+        typo = code[:-2] + code[-1] + code[-2] if code[-1] != code[-2] else code[:-1] + "2"
+        form = [("csrf_token", token), ("username", number)]
+        right = raw_request("POST", "/sign-in", cookie, [*form, ("secret", code)])
+        wrong = raw_request("POST", "/sign-in", cookie, [*form, ("secret", typo)])
+        return (wrong if index % 10 == 0 else None), right
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        prepared = list(pool.map(prepare, range(len(poll.students))))
+    return [typo for typo, _right in prepared if typo], [right for _typo, right in prepared]
+
+
 def run_sqlite(options: Options, logs: Path, into: Results) -> None:
     """The same casts with the app on SQLite, timed alone, for comparison."""
     warm = options.clients * 4
@@ -438,6 +508,7 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a short run (under a minute)")
     parser.add_argument("--students", type=int, help="timed voters on PostgreSQL")
+    parser.add_argument("--signin-students", type=int, help="students in the sign-in round")
     parser.add_argument("--clients", type=int, default=32, help="concurrent clients")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
     parser.add_argument("--database-url", help="a PostgreSQL server URL to create databases on")
@@ -448,6 +519,7 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         students=students,
         rounds=3 if args.quick else 8,
         sqlite_students=max(students // 4, 150),
+        signin_students=args.signin_students or (300 if args.quick else 1500),
         clients=args.clients,
         workers=args.workers,
         database_url=args.database_url,
@@ -512,10 +584,11 @@ def run(options: Options) -> int:
     print(f"load average before: {load_average()}")
     with tempfile.TemporaryDirectory(prefix="elections-load-") as scratch:
         results = run_postgres(admin_url, options, Path(scratch))
+        run_signin(admin_url, options, Path(scratch), results)
         run_sqlite(options, Path(scratch), results)
     print(f"load average after: {load_average()}")
     cast, reference, floor = results.cast, results.reference, results.floor
-    timed = (cast, reference, results.trivial, floor, results.sqlite)
+    timed = (cast, reference, results.trivial, floor, results.sqlite, results.signin, results.typos)
     errors = sum(measurement.errors for measurement in timed)
     if errors:
         results.problems.append(f"{errors} timed requests did not answer as expected")
@@ -529,6 +602,9 @@ def run(options: Options) -> int:
     print(f"trivial_per_s={results.trivial.per_s:.0f}")
     print(f"ratio_to_reference={cast.per_s / reference.per_s:.2f}")
     print(f"p99_ms={cast.percentile(0.99):.1f}")
+    print(f"signin_per_s={results.signin.per_s:.0f}")
+    print(f"signin_p99_ms={results.signin.percentile(0.99):.1f}")
+    print(f"signin_429={results.throttled}")
     failed = "; ".join(results.problems)
     print("integrity=ok" if not results.problems else f"integrity=FAILED: {failed}")
     return 1 if results.problems else 0

@@ -1,8 +1,9 @@
 """Fixtures: a fresh app and database per test, a signed-in client, and factories.
 
 Tests run on SQLite by default. With ``TEST_DATABASE_URL`` set to a
-PostgreSQL URL they run there instead (CI does both). ``REQUIRE_FULL_SUITE=1``
-turns any skip for a missing PostgreSQL or Chromium into a failure.
+PostgreSQL URL they run there instead (CI does both). Tests of the shared sign-in
+limits start a redis-server of their own (``redis_url``). ``REQUIRE_FULL_SUITE=1``
+turns any skip for a missing PostgreSQL, Redis or Chromium into a failure.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ from __future__ import annotations
 import functools
 import os
 import re
+import shutil
+import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,6 +30,7 @@ from elections import create_app
 from elections.domain import codes
 from elections.extensions import db, limiter
 from elections.models import Candidate, Election, EligibleVoter, Position, User
+from tests.gunicorn_harness import free_port
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
@@ -99,7 +104,15 @@ class IsolatedRequestClient(FlaskClient):
 @pytest.fixture
 def app(tmp_path: Path) -> Iterator[Flask]:
     """An app bound to an empty database."""
-    app = create_app(TestingConfig, {"SQLALCHEMY_DATABASE_URI": database_url(tmp_path)})
+    with running_app(tmp_path) as app:
+        yield app
+
+
+@contextmanager
+def running_app(tmp_path: Path, **overrides: object) -> Iterator[Flask]:
+    """An app bound to an empty database, with any settings of its own (a proxy, a store)."""
+    settings = {"SQLALCHEMY_DATABASE_URI": database_url(tmp_path), **overrides}
+    app = create_app(TestingConfig, settings)
     app.test_client_class = IsolatedRequestClient
     with app.app_context():
         reset_database()
@@ -107,6 +120,34 @@ def app(tmp_path: Path) -> Iterator[Flask]:
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+REDIS_TEST_SERVER = Path(__file__).resolve().parent.parent / "scripts" / "redis-test-server"
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A throw-away redis-server on loopback for this test process, as a deployment's store.
+
+    Started by ``scripts/redis-test-server`` (Debian's redis-server) on ``REDIS_TEST_PORT``
+    plus the xdist worker's number when that is set, else on a free port; stopped after.
+    """
+    require(shutil.which("redis-server") is not None, "redis-server is not installed")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    base = os.environ.get("REDIS_TEST_PORT")
+    port = int(base) + int(worker or 0) if base else free_port()
+    env = {
+        **os.environ,
+        "REDIS_TEST_PORT": str(port),
+        "REDIS_TEST_DIR": str(tmp_path_factory.mktemp("redis")),
+    }
+    started = subprocess.run(
+        [str(REDIS_TEST_SERVER), "start"], env=env, capture_output=True, text=True, check=False
+    )
+    if started.returncode:
+        pytest.fail(f"redis-server did not start: {started.stderr.strip()}")
+    yield started.stdout.strip()
+    subprocess.run([str(REDIS_TEST_SERVER), "stop"], env=env, check=False)
 
 
 @pytest.fixture

@@ -165,12 +165,17 @@ class Poll:
         return expected
 
 
-def open_poll(database_url: str, students: int, audit_key: str | None = None) -> Poll:
+def open_poll(
+    database_url: str,
+    students: int,
+    audit_key: str | None = None,
+    code_hash_method: str = CHEAP_HASH,
+) -> Poll:
     """Seed ``students`` students with access codes and open the school's election to them.
 
-    The roll is written in one bulk INSERT with a cheap code hash; the election is
-    created and opened through the app's operation, so the roll freeze and the audit
-    entries are the real ones.
+    The roll is written in one bulk INSERT with a cheap code hash (unless a run about
+    sign-in asks for the real one); the election is created and opened through the
+    app's operation, so the roll freeze and the audit entries are the real ones.
     """
     from config import TestingConfig
     from elections import create_app
@@ -199,7 +204,7 @@ def open_poll(database_url: str, students: int, audit_key: str | None = None) ->
                     "class_name": f"{7 + n % 5}A",
                     "shanyrak": shanyrak,
                     "access_code_hash": generate_password_hash(
-                        codes.normalise_code(code), method=CHEAP_HASH
+                        codes.normalise_code(code), method=code_hash_method
                     ),
                 }
                 for n, (number, code, shanyrak) in enumerate(roll)
@@ -349,7 +354,9 @@ def server_environment(database_url: str, **settings: str) -> dict[str, str]:
         "ELECTIONS_ENV": "production",
         "SECRET_KEY": settings.pop("SECRET_KEY", secrets.token_urlsafe(32)),
         "DATABASE_URL": database_url,
+        # Per-process sign-in limits, said explicitly: runs about sign-in limits pass a store.
         "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_PER_PROCESS_ACCEPTED": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
         **settings,
     }

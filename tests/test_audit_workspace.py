@@ -175,7 +175,7 @@ def test_the_csv_export_neutralises_formulas(app, auditor):
         append("note", moment, actor=value, object_id=value, details={"text": value})
     response = post_form(auditor, "/audit/export", {"format": "csv", "action": "note"})
     assert response.status_code == 200
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response.headers["Content-Disposition"]
     body = response.get_data(as_text=True)
     assert body.startswith("\ufeff")
@@ -192,6 +192,7 @@ def test_the_jsonl_export_is_the_log_as_stored(app, auditor):
     run_election(voters=4, publish=False)
     response = post_form(auditor, "/audit/export", {"format": "jsonl"})
     assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/x-ndjson; charset=utf-8"
     lines = response.get_data(as_text=True).splitlines()
     entries = [json.loads(line) for line in lines]
     assert verify_chain(AuditEntry(**e) for e in entries).ok

@@ -294,6 +294,7 @@ def state_changing_posts(school: School) -> list[str]:
         "/committee/access-codes",
         "/committee/access-codes/replace",
         "/committee/roll",
+        "/committee/sign-in-limits/lift",
         f"/results/{closed.id}/positions/{position}/lot",
         f"/results/{closed.id}/positions/{position}/lot/draw",
         f"/results/{closed.id}/positions/{position}/runoff",

@@ -9,6 +9,7 @@ look and never show a stack trace; a crash rolls the transaction back.
 from __future__ import annotations
 
 import io
+import os
 import re
 from pathlib import Path
 
@@ -185,9 +186,21 @@ def test_production_refuses_to_run_with_debug_on():
         production_app(DEBUG=True)
 
 
-def test_production_warns_when_limits_are_counted_per_process(caplog):
-    production_app(RATELIMIT_STORAGE_URI="memory://")
-    assert any("RATELIMIT_STORAGE_URI" in r.getMessage() for r in caplog.records)
+@pytest.mark.parametrize("store", ["memory://", "", None])
+def test_production_refuses_sign_in_limits_counted_per_process(store):
+    with pytest.raises(RuntimeError, match="RATELIMIT_PER_PROCESS_ACCEPTED=1"):
+        production_app(RATELIMIT_STORAGE_URI=store)
+
+
+def test_production_counts_per_process_only_when_told_and_says_so(caplog):
+    production_app(RATELIMIT_STORAGE_URI="memory://", RATELIMIT_PER_PROCESS_ACCEPTED=True)
+    assert any("RATELIMIT_PER_PROCESS_ACCEPTED" in r.getMessage() for r in caplog.records)
+
+
+def test_production_ships_with_a_shared_store():
+    shipped = os.environ.get("RATELIMIT_STORAGE_URI") or "redis://127.0.0.1:6379/0"
+    assert shipped == ProductionConfig.RATELIMIT_STORAGE_URI
+    assert not ProductionConfig.RATELIMIT_PER_PROCESS_ACCEPTED
 
 
 # Error pages.
@@ -246,7 +259,7 @@ def test_413_an_upload_beyond_the_limit(app, staff_client):
 
 
 def test_429_is_the_sites_page_and_says_when_to_retry(app, client):
-    app.config["SIGNIN_LIMIT_PER_ACCOUNT"] = "1 per 15 minutes"
+    app.config["SIGNIN_CEILING_PER_ACCOUNT"] = "1 per 15 minutes"
     post_form(client, "/sign-in", {"username": "1001", "secret": "wrong"})
     response = post_form(client, "/sign-in", {"username": "1001", "secret": "wrong"})
     assert_site_error_page(response, 429, "Too many attempts")

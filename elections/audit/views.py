@@ -104,10 +104,11 @@ def export_log() -> Response:
         abort(400)
     fmt = "csv" if form.format.data == "csv" else "jsonl"
     text = operations.export_log(current_actor(), form.log_filter(), fmt)
-    mimetype = "text/csv" if fmt == "csv" else "application/x-ndjson"
+    # Werkzeug adds "; charset=utf-8" to a text/* type itself.
+    mimetype = "text/csv" if fmt == "csv" else "application/x-ndjson; charset=utf-8"
     return send_file(
         io.BytesIO(text.encode("utf-8")),
-        mimetype=f"{mimetype}; charset=utf-8",
+        mimetype=mimetype,
         as_attachment=True,
         download_name=f"audit-log.{fmt}",
     )

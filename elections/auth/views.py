@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from urllib.parse import urlsplit
 
 from flask import (
@@ -16,22 +15,31 @@ from flask import (
     session,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
 from elections.auth.forms import LanguageForm, SignInForm
 from elections.domain.roles import Role
+from elections.errors import error_page
 from elections.extensions import db, limiter, login_manager
 from elections.i18n.language import SESSION_LANGUAGE
+from elections.i18n.refusals import explain
 from elections.models import User
 from elections.operations import accounts
+from elections.operations import sign_in as signing_in
 from elections.web.access import current_actor, public, signed_in
 from elections.web.security import MAX_ROW_ID, start_session_clock
 
 bp = Blueprint("auth", __name__)
 
+SLOW_DOWN = _l(
+    "Many sign-ins for this number have failed from your network, so please slow down:"
+    " check the number and the code on your card carefully before you try again."
+)
 HOME_ENDPOINTS = {
     Role.student: "vote.home",
     Role.committee: "committee.dashboard",
@@ -42,6 +50,13 @@ HOME_ENDPOINTS = {
 login_manager.login_view = "auth.sign_in"
 login_manager.login_message = ""
 login_manager.session_protection = None  # sessions are bound to the session version instead
+
+
+@bp.record_once
+def _prepare_dummies(state: BlueprintSetupState) -> None:
+    """Hash nobody's secrets when the app is made, before any sign-in can be timed."""
+    with state.app.app_context():
+        accounts.prepare_dummies()
 
 
 @login_manager.user_loader
@@ -98,17 +113,6 @@ def home_url() -> str:
     return url_for(HOME_ENDPOINTS[Role(current_user.role)])
 
 
-def _account_key() -> str:
-    """Rate-limit key for one account, whatever address the attempts come from.
-
-    A digest of the name as typed: the limiter writes the key into the application log
-    when the limit trips, so neither a typed "\\r\\n" (a forged log line) nor an access
-    code typed into the wrong field may reach it.
-    """
-    typed = request.form.get("username", "").strip().lower()[:64]
-    return "account:" + hashlib.sha256(typed.encode()).hexdigest()[:24]
-
-
 @bp.get("/")
 @public
 def index() -> Response:
@@ -120,18 +124,7 @@ def index() -> Response:
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
-@limiter.limit(
-    lambda: current_app.config["SIGNIN_LIMIT_PER_ACCOUNT"],
-    key_func=_account_key,
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code != 302,
-)
-@limiter.limit(
-    lambda: current_app.config["SIGNIN_LIMIT_PER_ADDRESS"],
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code != 302,
-)
-def sign_in() -> Response | str:
+def sign_in() -> Response | str | tuple[str, int, dict[str, str]]:
     """Check the number and code (or username and password) and start a fresh session."""
     if current_user.is_authenticated:
         return redirect(home_url())
@@ -139,22 +132,42 @@ def sign_in() -> Response | str:
     if current_app.config["KIOSK_MODE"]:  # a shared browser must not offer to keep either
         for typed in (form.username, form.secret):
             typed.render_kw = {**(typed.render_kw or {}), "autocomplete": "off"}
-    if form.validate_on_submit():
-        user = accounts.authenticate(form.username.data, form.secret.data)
-        accounts.record_sign_in(current_actor(), form.username.data, user)
-        if user is not None:
-            language = session.get(SESSION_LANGUAGE)
-            session.clear()  # a new session at sign-in: nothing planted before survives
-            if language:
-                session[SESSION_LANGUAGE] = language
-            login_user(user, remember=False)
-            start_session_clock()
-            return redirect(safe_next(form.next.data) or home_url())
-        flash(_("That sign-in did not work. Check your number and code and try again."), "error")
-        return render_template("auth/sign_in.html", form=form), 200
-    return render_template(
-        "auth/sign_in.html", form=form, expired=bool(request.args.get("expired"))
-    )
+    if not form.validate_on_submit():
+        expired = bool(request.args.get("expired"))
+        return render_template("auth/sign_in.html", form=form, expired=expired)
+    try:
+        attempt = signing_in.sign_in(current_actor(), form.username.data, form.secret.data)
+    except signing_in.SignInRefused as refusal:
+        page, status = error_page(refusal.status, explain(refusal))
+        return page, status, {"Retry-After": str(refusal.retry_after_s)}
+    if attempt.user is None:
+        return _failed(form, attempt.slow_down_s)
+    _start_session(attempt.user)
+    return redirect(safe_next(form.next.data) or home_url())
+
+
+def _failed(form: SignInForm, slow_down_s: int) -> tuple[str, int, dict[str, str]]:
+    """The form again after a failed attempt; asking to slow down after many from here.
+
+    The next attempt is checked all the same, so a student whose number someone else
+    is trying from the same network still signs in with the right code.
+    """
+    flash(_("That sign-in did not work. Check your number and code and try again."), "error")
+    if not slow_down_s:
+        return render_template("auth/sign_in.html", form=form), 200, {}
+    flash(str(SLOW_DOWN), "info")
+    page = render_template("auth/sign_in.html", form=form)
+    return page, 429, {"Retry-After": str(slow_down_s)}
+
+
+def _start_session(user: User) -> None:
+    """A new session at sign-in: nothing planted before survives but the chosen language."""
+    language = session.get(SESSION_LANGUAGE)
+    session.clear()
+    if language:
+        session[SESSION_LANGUAGE] = language
+    login_user(user, remember=False)
+    start_session_clock()
 
 
 @bp.post("/sign-out")

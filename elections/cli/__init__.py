@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from elections.cli import audit, count, polls, roll, users
+from elections.cli import audit, count, polls, roll, sign_in, users
 from elections.cli.demo.commands import demo
 
 COMMANDS = (
@@ -13,6 +13,7 @@ COMMANDS = (
     polls.polls,
     audit.audit,
     count.count_command,
+    sign_in.sign_in,
 )
 
 

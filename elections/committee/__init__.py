@@ -10,6 +10,7 @@ from elections.committee import (  # noqa: F401 - each registers its routes on b
     positions,
     roll,
     schedule,
+    sign_in_limits,
     turnout,
     views,
 )

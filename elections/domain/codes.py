@@ -37,9 +37,9 @@ def _draw(groups: tuple[int, ...], rng: ChoiceSource) -> str:
 def new_access_code(rng: ChoiceSource = secrets) -> str:
     """A student's sign-in code, ``XXXX-XXXX``: 31⁸ ≈ 8.5·10¹¹ codes, about 39.6 bits.
 
-    Enough against online guessing, which sign-in rate limits keep to a few tries a
-    minute: with 2,000 codes issued, one guess succeeds with odds of about 1 in 400
-    million.
+    Enough against online guessing, which the sign-in limits bound (at most 600 failures
+    from one address in 15 minutes; the README's *Sign-in security* gives the odds): with
+    2,000 codes issued, one guess succeeds with odds of about 1 in 400 million.
     """
     return _draw(ACCESS_CODE_GROUPS, rng)
 

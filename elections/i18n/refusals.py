@@ -15,6 +15,18 @@ REASONS = {
     "not-staff": _l("Staff accounts must have the committee, auditor or admin role."),
     "weak-password": _l("The password must have at least 10 characters."),
     "username-taken": _l("That username is already in use."),
+    "password-like-code": _l(
+        "A password must not look like a student's access code (eight letters and digits)."
+        " Choose a longer one."
+    ),
+    "sign-in-address-limited": _l(
+        "Too many sign-ins have failed from your network in the last few minutes. Wait a"
+        " little and try again; if it keeps happening, tell the election committee."
+    ),
+    "sign-in-account-locked": _l(
+        "This account is locked for a while after many failed sign-ins from different"
+        " places. The election committee can unlock it at once."
+    ),
 }
 
 ROLL_PROBLEMS = {

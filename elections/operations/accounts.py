@@ -1,8 +1,18 @@
-"""Accounts: staff creation, sign-in checks and access codes."""
+"""Accounts: staff creation, access codes, and checking a secret with the same work for everyone.
+
+Each kind of secret has one pair of functions, the only code that hashes or checks it:
+``hash_access_code`` / ``verify_access_code`` for students' codes, ``hash_password`` /
+``verify_password`` for staff passwords. ``authenticate`` calls exactly one verification per
+attempt, chosen by the *shape of what was typed* (an access code, or anything else), never
+by the account: an unknown name, a student without a code and a staff account all run the
+same function on a stored value of nobody's secret (``dummy_stored``), made by the same
+function as a real one. So whatever scheme a kind of secret uses, a wrong secret costs the
+same whether or not the account exists, and whichever kind it is.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -17,8 +27,8 @@ from elections.extensions import db
 from elections.models import User
 from elections.operations.audit_log import Actor, record
 
-# Checked when the account does not exist, so a miss costs as much as a wrong secret.
-_DUMMY_HASHES: dict[str, str] = {}
+UNLOGGED_CODE = "(an access code, not logged)"
+_DUMMIES = "elections.dummy-stored-secrets"
 
 
 class AccountReason(StrEnum):
@@ -26,6 +36,7 @@ class AccountReason(StrEnum):
 
     not_staff = "not-staff"
     weak_password = "weak-password"  # noqa: S105 - a reason, not a secret
+    password_like_code = "password-like-code"  # noqa: S105
     username_taken = "username-taken"
 
 
@@ -35,11 +46,43 @@ class AccountError(DomainError[AccountReason]):
     status = 400
 
 
-def _dummy_hash(method: str) -> str:
-    """A hash of nothing, made once per method, to spend equal time on unknown accounts."""
-    if method not in _DUMMY_HASHES:
-        _DUMMY_HASHES[method] = generate_password_hash("not-an-account", method=method)
-    return _DUMMY_HASHES[method]
+def hash_access_code(code: str) -> str:
+    """The stored form of a student's access code."""
+    method = current_app.config["ACCESS_CODE_HASH_METHOD"]
+    return generate_password_hash(codes.normalise_code(code), method=method)
+
+
+def verify_access_code(stored: str, typed: str) -> bool:
+    """Whether ``typed`` is the access code stored as ``stored``: the one check of a code."""
+    return check_password_hash(stored, codes.normalise_code(typed))
+
+
+def hash_password(password: str) -> str:
+    """The stored form of a staff password: a slow hash, since people choose passwords."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def verify_password(stored: str, typed: str) -> bool:
+    """Whether ``typed`` is the password stored as ``stored``: the one check of a password."""
+    return check_password_hash(stored, typed)
+
+
+def dummy_stored(hash_secret: Callable[[str], str]) -> str:
+    """A stored value of nobody's secret, made by ``hash_secret`` once per app.
+
+    Checked in place of an account's when there is none to check, so a miss costs
+    exactly what a wrong secret costs.
+    """
+    made: dict[str, str] = current_app.extensions.setdefault(_DUMMIES, {})
+    if hash_secret.__name__ not in made:
+        made[hash_secret.__name__] = hash_secret(codes.new_access_code())
+    return made[hash_secret.__name__]
+
+
+def prepare_dummies() -> None:
+    """Make both dummies now (as the app is made), so the first miss costs no more than any."""
+    dummy_stored(hash_access_code)
+    dummy_stored(hash_password)
 
 
 def find_account(username: str) -> User | None:
@@ -48,34 +91,28 @@ def find_account(username: str) -> User | None:
 
 
 def authenticate(username: str, secret: str) -> User | None:
-    """Return the active account whose secret matches, or None, never saying which part failed."""
+    """Return the active account whose secret matches, or None, never saying which part failed.
+
+    A secret shaped like an access code can only open a student's account and anything
+    else only a staff one (a staff password never looks like a code: ``create_staff``),
+    so the shape picks the one check to run, and the account only decides whether its
+    stored value or the dummy is checked.
+    """
     user = find_account(username)
-    if user is None:
-        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), secret)
-        return None
-    if user.is_student:
-        stored, given = user.access_code_hash, codes.normalise_code(secret)
+    if codes.looks_like_access_code(secret):
+        stored = user.access_code_hash if user is not None and user.is_student else None
+        matched = verify_access_code(stored or dummy_stored(hash_access_code), secret)
     else:
-        stored, given = user.password_hash, secret
-    if not stored:
-        check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), secret)
-        return None
-    if not check_password_hash(stored, given) or not user.active:
+        stored = user.password_hash if user is not None and not user.is_student else None
+        matched = verify_password(stored or dummy_stored(hash_password), secret)
+    if user is None or stored is None or not matched or not user.active:
         return None
     return user
 
 
-UNLOGGED_CODE = "(an access code, not logged)"
-
-
-def record_sign_in(actor: Actor, username: str, user: User | None) -> None:
-    """Log a sign-in attempt; a failure names the attempted account only as typed."""
-    if user is None:
-        typed = UNLOGGED_CODE if codes.looks_like_access_code(username) else username[:64]
-        record(actor, "sign-in-failed", details={"username": typed})
-    else:
-        record(actor, "sign-in", object_type="user", object_id=user.id)
-    db.session.commit()
+def logged_name(typed: str) -> str:
+    """A typed sign-in name as the logs may keep it: never an access code typed in its place."""
+    return UNLOGGED_CODE if codes.looks_like_access_code(typed) else typed[:64]
 
 
 def sign_out(actor: Actor, user: User) -> None:
@@ -91,15 +128,15 @@ def create_staff(actor: Actor, username: str, full_name: str, role: Role, passwo
         raise AccountError(AccountReason.not_staff)
     if len(password) < 10:
         raise AccountError(AccountReason.weak_password)
+    if codes.looks_like_access_code(password):
+        raise AccountError(AccountReason.password_like_code)
     if find_account(username) is not None:
         raise AccountError(AccountReason.username_taken)
     user = User(
         username=username.strip(),
         full_name=full_name.strip() or username.strip(),
         role=str(role),
-        password_hash=generate_password_hash(
-            password, method=current_app.config["PASSWORD_HASH_METHOD"]
-        ),
+        password_hash=hash_password(password),
     )
     db.session.add(user)
     db.session.flush()
@@ -110,12 +147,11 @@ def create_staff(actor: Actor, username: str, full_name: str, role: Role, passwo
 
 def issue_access_codes(actor: Actor, students: Iterable[User]) -> list[tuple[User, str]]:
     """Give each student a fresh code, shown once; any earlier code and session stop working."""
-    method = current_app.config["ACCESS_CODE_HASH_METHOD"]
     issued: list[tuple[User, str]] = []
     now = datetime.now(UTC)
     for student in students:
         code = codes.new_access_code()
-        student.access_code_hash = generate_password_hash(codes.normalise_code(code), method=method)
+        student.access_code_hash = hash_access_code(code)
         student.access_code_issued_at = now
         student.session_version += 1
         issued.append((student, code))

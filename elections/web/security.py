@@ -48,7 +48,12 @@ class RowIdConverter(IntegerConverter):
 
 
 def refuse_unsafe_production(app: Flask) -> None:
-    """Production must never run with a missing or throw-away secret, or with debug on."""
+    """Production must never run with a missing or throw-away secret, with debug on, or with
+    sign-in limits that each process counts on its own unless told that one process serves all.
+
+    Gunicorn runs several workers and a school may run several machines: with ``memory://``
+    each would let a guesser through its own share of the limit.
+    """
     if app.config["ENV_NAME"] != "production":
         return
     if len(app.config.get("SECRET_KEY") or "") < 32:
@@ -57,6 +62,18 @@ def refuse_unsafe_production(app: Flask) -> None:
         )
     if app.debug:
         raise RuntimeError("debug mode must be off in production")
+    if _limits_per_process(app) and not app.config["RATELIMIT_PER_PROCESS_ACCEPTED"]:
+        raise RuntimeError(
+            "RATELIMIT_STORAGE_URI is memory://, so every worker process would count failed"
+            " sign-ins on its own and a guesser would get each process's share of the limits:"
+            " set RATELIMIT_STORAGE_URI=redis://HOST:6379/0, shared by every process, or, if"
+            " exactly one process serves the whole school, RATELIMIT_PER_PROCESS_ACCEPTED=1"
+        )
+
+
+def _limits_per_process(app: Flask) -> bool:
+    """Whether the limiter's counts live in this process's memory."""
+    return (app.config.get("RATELIMIT_STORAGE_URI") or "memory://").startswith("memory://")
 
 
 def init_app(app: Flask) -> None:
@@ -75,11 +92,10 @@ def init_app(app: Flask) -> None:
     app.after_request(_add_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.globals["idle_seconds"] = idle_seconds
-    storage = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
-    if app.config["ENV_NAME"] == "production" and storage.startswith("memory://"):
+    if app.config["ENV_NAME"] == "production" and _limits_per_process(app):
         log.warning(
-            "sign-in limits are counted in memory, separately in each worker process; "
-            "set RATELIMIT_STORAGE_URI to a Redis URL so all processes share one count"
+            "sign-in limits are counted in this process's memory (RATELIMIT_PER_PROCESS_ACCEPTED):"
+            " right only while this one process serves the whole school"
         )
 
 
